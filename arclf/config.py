@@ -1,0 +1,325 @@
+"""Experiment configs: YAML validated once, at load, into typed objects.
+
+A config names the data, the tasks, the pipeline (normalization, features, classifier),
+the evaluation and one ``seed`` that drives every random choice. Unknown keys are
+rejected; every error is reported at once with its dotted path and the file's name.
+Relative paths resolve against the config file. See ``configs/`` for examples and the
+README for every key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+__all__ = [
+    "Config", "CorpusSpec", "TaskSpec", "NormalizeSpec", "CharSpec", "WordSpec", "FeaturesSpec",
+    "ClassifierSpec", "CVSpec", "load_config", "parse_config", "apply_overrides", "config_hash",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class HubSpec(_Strict):
+    name: str
+    split: str = "train"
+    revision: Optional[str] = None
+    subset: Optional[str] = None
+
+
+class CorpusSpec(_Strict):
+    """One corpus to load.
+
+    ``name`` picks the reader: a known corpus (``ant``, ``saudinewsnet``, ``asnd``) or a
+    shape (``table``, ``folder``, ``hub``, ``pages``).
+    """
+
+    name: str
+    path: Optional[Path] = None
+    label_map: Optional[Path] = None
+    corpus: Optional[str] = None  # name recorded in the `corpus` field (default: name)
+    # table readers (csv, tsv, jsonl, parquet)
+    text_column: Optional[str] = None
+    title_column: Optional[str] = None
+    id_column: Optional[str] = None
+    label_columns: dict[str, str] = Field(default_factory=dict)  # schema field -> column
+    split_column: Optional[str] = None
+    # folder-per-category reader
+    filename_regex: Optional[str] = None
+    # hub reader
+    hub: Optional[HubSpec] = None
+    # keep only records whose field equals one of the values, e.g. {source: [alwatan]}
+    where: dict[str, list[str]] = Field(default_factory=dict)
+    # predefined split: which split names of the corpus (e.g. trn/dev/tst) to read
+    splits: Optional[list[str]] = None
+
+
+class DataSpec(_Strict):
+    corpora: list[CorpusSpec]
+    sample: Optional[int] = Field(default=None, gt=0, description="stratified sample size (first task's labels)")
+    min_chars: int = Field(default=1, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_corpus(cls, value):
+        # `data: {name: ant}` is shorthand for `data: {corpora: [{name: ant}]}`
+        if isinstance(value, dict) and "corpora" not in value and "name" in value:
+            keep = {k: value[k] for k in ("sample", "min_chars") if k in value}
+            corpus = {k: v for k, v in value.items() if k not in keep}
+            return {"corpora": [corpus], **keep}
+        return value
+
+
+class TaskSpec(_Strict):
+    """A label to predict: a derived label (topic, region, source_type) or a raw field (section, source)."""
+
+    name: str
+    field: Optional[str] = None  # default: name
+    level: Optional[Literal["country", "subregion", "scope"]] = None  # region tasks only
+    min_count: int = Field(default=2, ge=1, description="drop classes with fewer examples")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.field is None:
+            self.field = self.name
+        allowed = ("topic", "region", "source_type", "section", "source")
+        if self.field not in allowed:
+            raise ValueError(f"field must be one of {', '.join(allowed)}, got {self.field!r}")
+        if self.level is not None and self.field != "region":
+            raise ValueError("level applies to region tasks only")
+        return self
+
+
+class NormalizeSpec(_Strict):
+    """Arabic normalization steps (each can be switched off); see arclf.normalize."""
+
+    alef: bool = True
+    alef_maksura: bool = True
+    teh_marbuta: bool = True
+    tashkeel: bool = True
+    tatweel: bool = True
+    farsi: bool = True
+    presentation_forms: bool = True
+    digits: bool = True
+    bidi: bool = True
+    lowercase: bool = True
+
+
+class CharSpec(_Strict):
+    analyzer: Literal["char_wb", "char"] = "char_wb"
+    ngram_range: tuple[int, int] = (2, 5)
+
+    @field_validator("ngram_range")
+    @classmethod
+    def _range(cls, v):
+        if v[0] < 1 or v[0] > v[1]:
+            raise ValueError(f"ngram_range={list(v)}: need 1 <= lower <= upper")
+        return v
+
+
+class WordSpec(_Strict):
+    ngram_range: tuple[int, int] = (1, 2)
+
+    @field_validator("ngram_range")
+    @classmethod
+    def _range(cls, v):
+        if v[0] < 1 or v[0] > v[1]:
+            raise ValueError(f"ngram_range={list(v)}: need 1 <= lower <= upper")
+        return v
+
+
+class FeaturesSpec(_Strict):
+    """TF-IDF over hashed n-grams: char n-grams, word n-grams, or the union of both."""
+
+    kind: Literal["char", "word", "union"] = "char"
+    char: CharSpec = Field(default_factory=CharSpec)
+    word: WordSpec = Field(default_factory=WordSpec)
+    n_features: int = Field(default=2**22, gt=0, description="hash space per block (columns)")
+    min_df: int = Field(default=2, ge=1)
+    max_df: float = Field(default=1.0, gt=0, le=1)
+    max_features: Optional[int] = Field(default=None, gt=0)
+    sublinear_tf: bool = True
+
+
+class ClassifierSpec(_Strict):
+    kind: Literal["linear_svm", "logistic_regression", "complement_nb", "sgd", "ridge"] = "linear_svm"
+    C: float = Field(default=0.5, gt=0)
+    alpha: float = Field(default=1e-5, gt=0, description="sgd/ridge/nb regularization")
+    max_iter: int = Field(default=1000, gt=0)
+    class_weight: Optional[Literal["balanced"]] = None
+    calibration: Literal["auto", "sigmoid", "none"] = "auto"
+    calibration_folds: int = Field(default=3, ge=2)
+
+
+class CVSpec(_Strict):
+    scheme: Literal["stratified_kfold", "leave_one_source_out", "predefined", "none"] = "stratified_kfold"
+    folds: int = Field(default=5, ge=2)
+    group_duplicates: bool = True
+    near_duplicates: Optional[float] = Field(default=None, gt=0, le=1, description="Jaccard threshold; None = exact only")
+    n_jobs: int = Field(default=2, description="folds fitted in parallel (joblib); -1 = all cores")
+    test_split: str = "tst"  # predefined scheme: the split held out
+
+
+class Config(_Strict):
+    """A whole experiment config. ``name`` defaults to the file's stem."""
+
+    name: Optional[str] = None
+    seed: int = 0
+    data: DataSpec
+    tasks: list[TaskSpec]
+    normalize: NormalizeSpec = Field(default_factory=NormalizeSpec)
+    features: FeaturesSpec = Field(default_factory=FeaturesSpec)
+    classifier: ClassifierSpec = Field(default_factory=ClassifierSpec)
+    cv: CVSpec = Field(default_factory=CVSpec)
+    cache: bool = True
+
+    @field_validator("tasks")
+    @classmethod
+    def _unique(cls, v):
+        names = [t.name for t in v]
+        if len(set(names)) != len(names) or not names:
+            raise ValueError(f"task names must be unique and non-empty, got {names}")
+        return v
+
+    # resolved metadata (not part of the YAML)
+    _source: Optional[Path] = None
+    _overrides: list[str] = []
+
+    def resolved(self) -> dict:
+        """The fully resolved config as plain data (defaults filled in, paths absolute)."""
+        return json.loads(self.model_dump_json())
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling)"
+        elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)):
+            msg = f"{msg}, got {err['input']!r}"
+        lines.append(f"{loc}: {msg}" if loc else msg)
+    return f"{origin}: " + "; ".join(lines)
+
+
+def _resolve_paths(cfg: Config, base: Path) -> None:
+    for corpus in cfg.data.corpora:
+        for attr in ("path", "label_map"):
+            value = getattr(corpus, attr)
+            if value is not None and not Path(value).expanduser().is_absolute():
+                setattr(corpus, attr, (base / value).resolve())
+
+
+def parse_config(data: dict, *, origin: str = "<config>", base: Path | None = None) -> Config:
+    """Validate plain data into a :class:`Config`.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem as ``<origin>: dotted.path: what is wrong``.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
+    if base is not None:
+        _resolve_paths(cfg, base)
+    return cfg
+
+
+def _parse_value(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: list[str], *, origin: str = "--set") -> dict:
+    """Return a copy of ``data`` with ``key.path=value`` overrides applied (values parsed as YAML).
+
+    List items are addressed by index (``tasks.0.name=topic``). Raises :class:`ConfigError`
+    for an override without ``=``.
+    """
+    data = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"{origin} {item!r}: expected key.path=value, e.g. cv.folds=3")
+        key, value = item.split("=", 1)
+        parts = key.strip().split(".")
+        node = data
+        for part in parts[:-1]:
+            if isinstance(node, list):
+                try:
+                    node = node[int(part)]
+                except (ValueError, IndexError):
+                    raise ConfigError(f"{origin} {item!r}: {part!r} is not an index of the list at {key}") from None
+            else:
+                if node.get(part) is None:
+                    node[part] = {}
+                node = node[part]
+        last = parts[-1]
+        if isinstance(node, list):
+            try:
+                node[int(last)] = _parse_value(value)
+            except (ValueError, IndexError):
+                raise ConfigError(f"{origin} {item!r}: {last!r} is not an index of the list at {key}") from None
+        else:
+            node[last] = _parse_value(value)
+    return data
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read, override and validate a YAML config file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file. Its stem is the default ``name``; relative paths inside it resolve
+        against its folder.
+    overrides : list of str, optional
+        ``key.path=value`` items (``--set`` on the command line), recorded in the run.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML, or invalid (every error, with dotted paths).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        raise ConfigError(f"{path}: config file is empty")
+    if isinstance(data, dict):
+        data.setdefault("name", path.stem)
+    data = apply_overrides(data, overrides or [])
+    cfg = parse_config(data, origin=str(path), base=path.resolve().parent)
+    cfg._source = path.resolve()
+    cfg._overrides = list(overrides or [])
+    return cfg
+
+
+def config_hash(cfg: Config, n: int = 8) -> str:
+    """Short SHA-256 of the resolved config (hex, ``n`` characters)."""
+    blob = json.dumps(cfg.resolved(), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:n]

@@ -1,0 +1,101 @@
+"""Load corpora named by a config into one :class:`datasets.Dataset` of schema records."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..config import CorpusSpec
+from ..errors import DataError
+from ..labels import LabelMap, default_label_map
+from ..schema import LABEL_FIELDS
+from .base import ReadStats
+
+__all__ = ["READERS", "CorpusReport", "load_corpus", "load_corpora"]
+
+#: Reader name -> "module:function" (imported on first use, so `arclf predict` stays fast).
+READERS: dict[str, str] = {
+    "ant": "arclf.data.ant:read_ant",
+}
+
+
+def _reader(name: str) -> Callable[..., Iterator[dict]]:
+    try:
+        target = READERS[name]
+    except KeyError:
+        raise DataError(f"unknown corpus or reader {name!r}; known: {', '.join(sorted(READERS))}") from None
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+@dataclasses.dataclass
+class CorpusReport:
+    """What loading one corpus found: counts, skips, encodings and unmapped raw labels."""
+
+    corpus: str
+    path: str | None
+    stats: ReadStats
+    label_map: dict | None
+
+    def as_dict(self) -> dict:
+        return {"corpus": self.corpus, "path": self.path, **self.stats.as_dict(), "labels": self.label_map}
+
+
+def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = None) -> tuple[list[dict], CorpusReport]:
+    """Read one corpus into schema records with derived labels.
+
+    Parameters
+    ----------
+    spec : CorpusSpec, dict or str
+        The corpus (a bare string is a known corpus name such as ``"ant"``).
+    data_dir : path, optional
+        Folder holding the corpora (default ``$ARCLF_DATA``).
+
+    Returns
+    -------
+    records : list of dict
+        Schema records (:data:`arclf.schema.FIELDS`).
+    report : CorpusReport
+
+    Raises
+    ------
+    DataError
+        Unknown reader, missing files, or no usable record.
+    """
+    if isinstance(spec, str):
+        spec = CorpusSpec(name=spec)
+    elif isinstance(spec, dict):
+        spec = CorpusSpec(**spec)
+    stats = ReadStats()
+    lmap = LabelMap.from_yaml(spec.label_map) if spec.label_map else default_label_map(spec.name)
+    records = []
+    for rec in _reader(spec.name)(spec, stats=stats, data_dir=data_dir):
+        if spec.corpus:
+            rec["corpus"] = spec.corpus
+        if spec.where and any(rec.get(f) not in set(vals) for f, vals in spec.where.items()):
+            continue
+        if lmap is not None:
+            lmap.apply(rec)
+        records.append(rec)
+    if not records:
+        raise DataError(f"{spec.name}: no usable records found at {spec.path or 'the data folder'}")
+    return records, CorpusReport(spec.corpus or spec.name, str(spec.path) if spec.path else None, stats, lmap.report() if lmap else None)
+
+
+def load_corpora(specs: list[CorpusSpec], *, data_dir: str | Path | None = None):
+    """Load several corpora and concatenate them into one :class:`datasets.Dataset`.
+
+    Returns ``(dataset, reports)``. Ids are made unique across corpora by the ``corpus`` field.
+    """
+    from datasets import Dataset
+
+    from ..schema import features
+
+    records, reports = [], []
+    for spec in specs:
+        recs, report = load_corpus(spec, data_dir=data_dir)
+        records.extend(recs)
+        reports.append(report)
+    return Dataset.from_list(records, features=features()), reports
