@@ -26,6 +26,7 @@ FIELDS = {
     "topic": "derived topic label (label map), or None",
     "region": "derived region label, finest level known (country code, sub-region or scope), or None",
     "source_type": "derived source type (label map), or None",
+    "split": "the corpus's own split (e.g. ASND's trn/dev/tst), or None",
 }
 LABEL_FIELDS = ("topic", "region", "source_type")
 RAW_LABEL_FIELDS = ("section", "source")

@@ -1,0 +1,421 @@
+"""Train from a config: load → featurize once → cross-validate every task → fit → save a run.
+
+The public entry point is :func:`train`; ``arclf train`` is a thin wrapper around it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .config import Config, config_hash, load_config
+from .errors import DataError
+from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
+from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
+
+__all__ = ["train", "TrainResult", "task_labels", "DEFAULT_RUNS_ROOT"]
+
+#: Where runs go unless ``output_dir`` is given: ``experiments/runs`` under the working directory.
+DEFAULT_RUNS_ROOT = Path("experiments") / "runs"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    run_dir : Path or None
+        The completed run folder (None with ``save=False``).
+    metrics : dict
+        The content of ``metrics.json`` (headline: ``metrics['tasks'][task]['cv']['macro_f1']['mean']``).
+    run : dict
+        The content of ``run.json`` (versions, data fingerprint, timings).
+    bundle : arclf.bundle.Bundle
+        The model fitted on all rows.
+    """
+
+    run_dir: Path | None
+    metrics: dict
+    run: dict
+    bundle: object
+
+    def headline(self, task: str | None = None) -> dict:
+        """``{'task', 'split', 'macro_f1', 'std', 'accuracy'}`` of one task (default: the first)."""
+        task = task or next(iter(self.metrics["tasks"]))
+        cv = self.metrics["tasks"][task].get("cv")
+        if not cv:
+            return {"task": task, "split": None}
+        return {"task": task, "split": cv["split"], "macro_f1": cv["macro_f1"]["mean"], "std": cv["macro_f1"]["std"],
+                "accuracy": cv["accuracy"]["mean"]}
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def task_labels(dataset_columns: dict, task) -> np.ndarray:
+    """The label of every row for one task (object array, None where unknown)."""
+    values = dataset_columns[task.field]
+    if task.field == "region" and task.level:
+        from .labels import region_at
+
+        values = [region_at(v, task.level) for v in values]
+    return np.asarray(values, dtype=object)
+
+
+def _stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    from sklearn.model_selection import train_test_split
+
+    if size >= len(labels):
+        return np.arange(len(labels))
+    keys = np.array(["\x00none" if v is None else str(v) for v in labels], dtype=object)
+    values, counts = np.unique(keys, return_counts=True)
+    rare = set(values[counts < 2])
+    keys = np.array(["\x00rare" if k in rare else k for k in keys], dtype=object)
+    idx, _ = train_test_split(np.arange(len(labels)), train_size=size, stratify=keys, random_state=seed)
+    return np.sort(idx)
+
+
+def _load(cfg: Config, data_dir, progress: Progress):
+    from .data import load_corpora
+
+    progress("load", 0, 1)
+    ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir)
+    cols = {name: ds[name] for name in ds.column_names}
+    keep = np.flatnonzero([len(t.strip()) >= max(cfg.data.min_chars, 1) for t in cols["text"]])
+    short = len(cols["text"]) - len(keep)
+    if cfg.data.sample:
+        first = task_labels(cols, cfg.tasks[0])[keep]
+        keep = keep[_stratified_sample(first, cfg.data.sample, cfg.seed)]
+    cols = {k: [v[i] for i in keep] for k, v in cols.items()}
+    progress("load", 1, 1)
+    return cols, reports, short
+
+
+def _duplicate_groups(texts, cfg: Config):
+    from .dedup import exact_duplicate_groups, near_duplicate_groups
+
+    groups = exact_duplicate_groups(texts)
+    if cfg.cv.near_duplicates:
+        near = near_duplicate_groups(texts, threshold=cfg.cv.near_duplicates, seed=cfg.seed)
+        groups = _merge_groups(groups, near)
+    return groups
+
+
+def _merge_groups(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of 'same group in a' ∪ 'same group in b' (group ids 0..k-1)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(a)
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([n + a, n + a.max() + 1 + b])
+    graph = sp.coo_matrix((np.ones(2 * n), (rows, cols)), shape=(n + a.max() + b.max() + 2,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    _, out = np.unique(labels[:n], return_inverse=True)
+    return out
+
+
+def _dup_report(groups: np.ndarray, labels: np.ndarray) -> dict:
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    multi = counts[inverse] > 1
+    conflicting = 0
+    if multi.any():
+        by_group: dict = {}
+        for g, lab in zip(groups[multi], labels[multi]):
+            by_group.setdefault(g, set()).add(lab)
+        conflicting = sum(len(v) > 1 for v in by_group.values())
+    return {"groups": int((counts > 1).sum()), "examples": int(multi.sum()), "conflicting_groups": int(conflicting)}
+
+
+def _featurize(cfg: Config, texts, fingerprint: str, progress: Progress, use_cache: bool):
+    from .featcache import FeatureCache
+    from .pipeline import build_featurizer
+
+    featurizer = build_featurizer(cfg).fit(texts[:1])
+    cache = FeatureCache()
+    key = cache.key(fingerprint, featurizer)
+    X = cache.get(key) if use_cache else None
+    hit = X is not None
+    if X is None:
+        X, step = [], 2000
+        for start in range(0, len(texts), step):
+            X.append(featurizer.transform(texts[start:start + step]))
+            progress("featurize", min(start + step, len(texts)), len(texts))
+        import scipy.sparse as sp
+
+        X = sp.vstack(X, format="csr") if len(X) > 1 else X[0]
+        if use_cache:
+            cache.put(key, X)
+    return featurizer, X, hit
+
+
+def _fit_fold(cfg: Config, X, y, fold: Fold, calibrate: bool):
+    """Fit one fold's head on its training rows; return test scores (decision or probabilities)."""
+    import time
+
+    from .pipeline import CLASSIFIERS, build_head
+
+    start = time.perf_counter()
+    head = build_head(cfg)
+    if calibrate:  # fit the raw margin classifier; probabilities come from cross-fitted calibration
+        head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
+    head.fit(X[fold.train], y[fold.train])
+    clf = head.named_steps["clf"]
+    Xt = head.named_steps["tfidf"].transform(X[fold.test])
+    scores = clf.decision_function(Xt) if calibrate else clf.predict_proba(Xt)
+    return head, clf.classes_, scores, time.perf_counter() - start
+
+
+def _cv_task(cfg: Config, X, y, ids, groups, sources, splits, progress: Progress, name: str):
+    from joblib import Parallel, delayed
+
+    from .pipeline import fit_score_calibrator, needs_calibration
+
+    labels = sorted(set(y))
+    folds = make_folds(y, scheme=cfg.cv.scheme, n_folds=cfg.cv.folds, groups=groups, sources=sources,
+                       splits=splits, test_split=cfg.cv.test_split, seed=cfg.seed)
+    calibrate = needs_calibration(cfg.classifier)
+    progress(f"cv {name}", 0, len(folds))
+    # threads: liblinear and the n-gram kernels release the GIL, and threads share X without copies
+    parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
+    results = []
+    for i, res in enumerate(parallel(delayed(_fit_fold)(cfg, X, y, f, calibrate) for f in folds)):
+        results.append(res)
+        progress(f"cv {name}", i + 1, len(folds))
+    # scores as (n_test, n_labels) in the order of `labels`
+    fold_scores = []
+    for (_, classes, scores, _), fold in zip(results, folds):
+        scores = scores.reshape(-1, 1) if scores.ndim == 1 else scores
+        full = np.full((len(fold.test), len(labels)), -np.inf if calibrate else 0.0)
+        if scores.shape[1] == 1:  # binary decision function: positive class = classes[1]
+            full = np.full((len(fold.test), len(labels)), 0.0)
+            full[:, labels.index(classes[1])] = scores[:, 0]
+            full[:, labels.index(classes[0])] = -scores[:, 0]
+        else:
+            for j, c in enumerate(classes):
+                full[:, labels.index(c)] = scores[:, j]
+        fold_scores.append(full)
+    oof_scores = np.zeros((len(y), len(labels)))
+    fold_of_row = np.full(len(y), -1)
+    for fold, s in zip(folds, fold_scores):
+        oof_scores[fold.test] = s
+        fold_of_row[fold.test] = fold.index
+    tested = fold_of_row >= 0
+    if calibrate:
+        finite = np.where(np.isfinite(oof_scores), oof_scores, -1e3)
+        proba = np.zeros_like(oof_scores)
+        for fold in folds:  # cross-fitted: fold k's calibrator never sees fold k's labels
+            other = tested & (fold_of_row != fold.index)
+            if len(set(y[other])) < 2:
+                other = tested
+            cal = fit_score_calibrator(finite[other], y[other], seed=cfg.seed)
+            p = cal.predict_proba(finite[fold.test])
+            for j, c in enumerate(cal.classes_):
+                proba[fold.test, labels.index(c)] = p[:, j]
+        calibrator = fit_score_calibrator(finite[tested], y[tested], seed=cfg.seed)
+    else:
+        proba, calibrator = oof_scores, None
+    pred = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+    per_fold = []
+    for fold, (_, _, _, secs) in zip(folds, results):
+        m = fold_metrics(list(y[fold.test]), list(pred[fold.test]), labels)
+        per_fold.append({"fold": fold.index, "held_out": fold.held_out, "n_train": int(len(fold.train)),
+                         "n_test": int(len(fold.test)), **m, "seconds": round(secs, 3)})
+    split = {"stratified_kfold": "cv-oof", "leave_one_source_out": "cv-oof-by-source"}.get(cfg.cv.scheme, f"test:{cfg.cv.test_split}")
+    block = summarize_folds(per_fold, labels, y[tested], pred[tested], scheme=cfg.cv.scheme, split=split)
+    block["group_duplicates"] = cfg.cv.group_duplicates
+    block["fold_fingerprint"] = fold_fingerprint(np.asarray(ids)[tested], fold_of_row[tested])
+    import pandas as pd
+
+    oof = pd.DataFrame({"id": np.asarray(ids, dtype=object)[tested], "fold": fold_of_row[tested],
+                        "y_true": y[tested], "y_pred": pred[tested]})
+    for j, lab in enumerate(labels):
+        oof[f"proba:{lab}"] = proba[tested, j]
+    per_fold_light = [{k: v for k, v in f.items() if k not in ("per_class",)} for f in per_fold]
+    return block, per_fold_light, oof, (oof_scores, calibrator)
+
+
+def _fit_final(cfg: Config, X, y, calibration):
+    from .pipeline import CLASSIFIERS, CalibratedLinear, build_head, needs_calibration
+
+    head = build_head(cfg)
+    if needs_calibration(cfg.classifier) and calibration is not None and calibration[1] is not None:
+        head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
+        head.fit(X, y)
+        raw = head.named_steps["clf"]
+        head.steps[-1] = ("clf", CalibratedLinear.from_parts(raw, calibration[1], folds=cfg.classifier.calibration_folds, seed=cfg.seed))
+    else:
+        head.fit(X, y)
+    return head
+
+
+def _report_md(cfg: Config, metrics: dict, run: dict) -> str:
+    lines = [f"# Run {run['run_id']} — {cfg.name}", "", f"Created {run['created']}; {run['data']['n_examples']} examples; "
+             f"git {str(run['git']['commit'])[:10]}{' (dirty)' if run['git']['dirty'] else ''}.", ""]
+    dup = run["data"]["duplicates"]
+    lines += [f"Duplicates (exact, after normalization): {dup['groups']} groups, {dup['examples']} articles, "
+              f"{dup['conflicting_groups']} groups with conflicting labels; each group kept in one fold.", ""]
+    for task, t in metrics["tasks"].items():
+        cv = t.get("cv")
+        lines += [f"## Task `{task}` ({len(t['labels'])} classes, {t['n_examples']} examples)", ""]
+        if not cv:
+            lines += ["Not evaluated (--no-cv).", ""]
+            continue
+        lines += [f"Split: **{cv['split']}** ({cv['scheme']}, {cv['folds']} folds)", "",
+                  "| metric | mean | std |", "|---|---|---|"]
+        for m in ("macro_f1", "accuracy", "weighted_f1"):
+            lines.append(f"| {m} | {cv[m]['mean']:.4f} | {cv[m]['std']:.4f} |")
+        lines += ["", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for lab, pc in cv["per_class"].items():
+            lines.append(f"| {lab} | {pc['precision']['mean']:.3f} | {pc['recall']['mean']:.3f} | {pc['f1']['mean']:.3f} | {pc['support']} |")
+        if "by_group" in cv:
+            lines += ["", "| held-out source | macro-F1 | accuracy | n |", "|---|---|---|---|"]
+            for g, v in cv["by_group"].items():
+                lines.append(f"| {g} | {v['macro_f1']:.4f} | {v['accuracy']:.4f} | {v['n']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def train(config: Config | str | Path, *, overrides: list[str] | None = None, data_dir: str | Path | None = None,
+          output_dir: str | Path | None = None, cv: bool = True, save: bool = True, use_cache: bool | None = None,
+          progress: Progress | None = None) -> TrainResult:
+    """Train every task of a config, cross-validate it and record the run.
+
+    Parameters
+    ----------
+    config : Config, str or Path
+        A validated config or the path of a YAML config.
+    overrides : list of str, optional
+        ``key.path=value`` overrides (only with a path), recorded in the run.
+    data_dir : path, optional
+        Folder holding the corpora (default ``$ARCLF_DATA``).
+    output_dir : path, optional
+        Run folder to create (default ``experiments/runs/<config name>/<timestamp>-<hash>``).
+    cv : bool, default=True
+        False fits and saves the bundle only (the ``--no-cv`` switch).
+    save : bool, default=True
+        False keeps everything in memory (no run folder).
+    use_cache : bool, optional
+        Reuse cached features (default: the config's ``cache``).
+    progress : callable(stage, done, total), optional
+        Called as work advances; the CLI draws progress bars with it.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ConfigError, DataError
+        Invalid config, missing or unusable data. No run folder is left behind.
+    """
+    cfg = config if isinstance(config, Config) else load_config(config, overrides)
+    progress = progress or _noop
+    use_cache = cfg.cache if use_cache is None else use_cache
+    mon = StageMonitor()
+    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    with mon.stage("load"):
+        cols, reports, n_short = _load(cfg, data_dir, progress)
+    texts, ids = cols["text"], cols["id"]
+    if len(texts) < 2:
+        raise DataError(f"{cfg.name}: fewer than 2 usable examples after loading")
+    task_ys = {t.name: task_labels(cols, t) for t in cfg.tasks}
+    fingerprint = data_fingerprint(ids, texts, *task_ys.values())
+    with mon.stage("duplicates"):
+        groups = _duplicate_groups(texts, cfg) if cfg.cv.group_duplicates else np.arange(len(texts))
+    with mon.stage("featurize"):
+        featurizer, X, cache_hit = _featurize(cfg, texts, fingerprint, progress, use_cache)
+    metrics = {"schema_version": 1, "tasks": {}}
+    heads, oofs, dups = {}, {}, {}
+    for task in cfg.tasks:
+        y_all = task_ys[task.name]
+        rows = np.flatnonzero([v is not None for v in y_all])
+        values, counts = np.unique(y_all[rows].astype(str), return_counts=True)
+        small = set(values[counts < task.min_count])
+        rows = rows[[str(y_all[i]) not in small for i in rows]]
+        y = y_all[rows].astype(str).astype(object)
+        if len(set(y)) < 2:
+            raise DataError(f"task {task.name!r}: fewer than 2 classes with labels in the data (field {task.field!r}); check the label map")
+        Xt = X[rows]
+        dups[task.name] = _dup_report(groups[rows], y)
+        entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
+                 "dropped_classes": sorted(small), "duplicates": dups[task.name]}
+        calibration = None
+        if cv and cfg.cv.scheme != "none":
+            with mon.stage(f"cv:{task.name}"):
+                sources = [cols["source"][i] for i in rows]
+                splits = [cols["split"][i] for i in rows]
+                block, per_fold, oof, calibration = _cv_task(cfg, Xt, y, [ids[i] for i in rows], groups[rows], sources, splits, progress, task.name)
+            entry["cv"], entry["folds"] = block, per_fold
+            oofs[task.name] = oof
+        with mon.stage(f"fit:{task.name}"):
+            progress(f"fit {task.name}", 0, 1)
+            heads[task.name] = _fit_final(cfg, Xt, y, calibration)
+            progress(f"fit {task.name}", 1, 1)
+        metrics["tasks"][task.name] = entry
+    from . import __version__
+    from .bundle import Bundle, TaskModel
+
+    run_id = RunWriter.new_id(config_hash(cfg))
+    bundle = Bundle(featurizer=featurizer,
+                    tasks={t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level) for t in cfg.tasks},
+                    meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
+                          "data_fingerprint": fingerprint, "n_examples": len(texts)})
+    all_dups = _dup_report(groups, task_ys[cfg.tasks[0].name])
+    run = {"schema_version": 1, "kind": "train", "name": cfg.name, "run_id": run_id, "created": created,
+           "config_hash": config_hash(cfg), "config_file": str(cfg._source) if cfg._source else None,
+           "overrides": list(cfg._overrides), "command": command_line(), "seed": cfg.seed, "git": git_info(),
+           "versions": versions(),
+           "data": {"fingerprint": fingerprint, "n_examples": len(texts), "too_short": n_short,
+                    "corpora": [r.as_dict() for r in reports], "duplicates": all_dups, "feature_cache_hit": cache_hit,
+                    "n_features_hashed": int(X.shape[1]), "nnz": int(X.nnz)},
+           "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
+    run_dir = None
+    if save:
+        run_dir = _write_run(cfg, output_dir, run_id, run, metrics, oofs, bundle, mon)
+    run["wall_seconds"], run["peak_rss_mb"] = mon.wall_seconds, mon.peak_rss_mb
+    return TrainResult(run_dir, metrics, run, bundle)
+
+
+def _write_run(cfg: Config, output_dir, run_id: str, run: dict, metrics: dict, oofs: dict, bundle, mon: StageMonitor) -> Path:
+    import yaml
+
+    if output_dir is not None:
+        output_dir = Path(output_dir)
+        writer = RunWriter(output_dir.parent, output_dir.name)
+    else:
+        writer = RunWriter(DEFAULT_RUNS_ROOT / cfg.name, run_id)
+    try:
+        with mon.stage("save"):
+            path = writer.path
+            (path / "config.yaml").write_text(yaml.safe_dump(cfg.resolved(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+            if oofs:
+                (path / "oof").mkdir()
+                for name, oof in oofs.items():
+                    oof.to_parquet(path / "oof" / f"{name}.parquet", index=False)
+            bundle.meta["run_id"] = writer.final.name
+            bundle.save(path / "model.joblib")
+            run["run_id"] = writer.final.name
+            write_json(path / "metrics.json", metrics)
+        run["timing"], run["wall_seconds"], run["peak_rss_mb"] = mon.stages, mon.wall_seconds, mon.peak_rss_mb
+        run["bundle_bytes"] = (path / "model.joblib").stat().st_size
+        write_json(path / "run.json", run)
+        (path / "report.md").write_text(_report_md(cfg, metrics, run), encoding="utf-8")
+        try:
+            from .report import write_report
+
+            write_report(path)
+        except ImportError:
+            pass
+        return writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
