@@ -194,6 +194,7 @@ class Config(_Strict):
     # resolved metadata (not part of the YAML)
     _source: Optional[Path] = None
     _overrides: list[str] = []
+    _variant: Optional[str] = None
 
     def resolved(self) -> dict:
         """The fully resolved config as plain data (defaults filled in, paths absolute)."""

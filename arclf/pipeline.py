@@ -78,7 +78,8 @@ def needs_calibration(spec: ClassifierSpec) -> bool:
 
 def _scores_2d(scores: np.ndarray) -> np.ndarray:
     scores = np.asarray(scores, dtype=np.float64)
-    return scores.reshape(-1, 1) if scores.ndim == 1 else scores
+    # a binary decision function scores classes_[1]; give the calibrator one column per class
+    return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
 def fit_score_calibrator(scores: np.ndarray, y, *, seed: int = 0):

@@ -372,7 +372,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     all_dups = _dup_report(groups, task_ys[cfg.tasks[0].name])
     run = {"schema_version": 1, "kind": "train", "name": cfg.name, "run_id": run_id, "created": created,
            "config_hash": config_hash(cfg), "config_file": str(cfg._source) if cfg._source else None,
-           "overrides": list(cfg._overrides), "command": command_line(), "seed": cfg.seed, "git": git_info(),
+           "overrides": list(cfg._overrides), "variant": cfg._variant, "command": command_line(), "seed": cfg.seed, "git": git_info(),
            "versions": versions(),
            "data": {"fingerprint": fingerprint, "n_examples": len(texts), "too_short": n_short,
                     "corpora": [r.as_dict() for r in reports], "duplicates": all_dups, "feature_cache_hit": cache_hit,

@@ -33,3 +33,59 @@ def ant_zip() -> Path:
 @pytest.fixture(scope="session")
 def seed_page() -> Path:
     return _need(SEED)
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, corpora_dir):
+    """The multitask ANT config trained on a stratified sample of 1,500 real articles, 3 folds."""
+    from arclf.train import train
+
+    out = tmp_path_factory.mktemp("runs") / "ant-multitask-sample"
+    root = Path(__file__).resolve().parents[1]
+    return train(root / "configs" / "ant-multitask.yaml", overrides=["data.sample=1500", "cv.folds=3"],
+                 data_dir=corpora_dir, output_dir=out, use_cache=False)
+
+
+# --- data readers (arclf.data.*, arclf.dedup, arclf.inspect) ---
+
+SAUDINEWSNET = CORPORA / "saudinewsnet" / "dataset"
+ASND = CORPORA / "asnd" / "Arabic_Social_Media_News_Dataset_ASND"
+
+
+@pytest.fixture(scope="session")
+def saudinewsnet_dir() -> Path:
+    return _need(SAUDINEWSNET)
+
+
+@pytest.fixture(scope="session")
+def asnd_dir() -> Path:
+    return _need(ASND)
+
+
+@pytest.fixture()
+def tmp_cache(tmp_path, monkeypatch) -> Path:
+    """An empty arclf cache folder (``$ARCLF_CACHE``) for this test only."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("ARCLF_CACHE", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def ant_sample(ant_zip, tmp_path_factory) -> list[dict]:
+    """The first 40 articles of each ANT outlet/section folder (1,040 real articles), as schema records."""
+    import collections
+    import zipfile
+
+    from arclf.config import CorpusSpec
+    from arclf.data.ant import read_ant
+    from arclf.data.base import ReadStats
+
+    small = tmp_path_factory.mktemp("ant") / "ant-sample.zip"
+    per_folder: collections.Counter = collections.Counter()
+    with zipfile.ZipFile(ant_zip) as src, zipfile.ZipFile(small, "w") as dst:
+        for name in sorted(src.namelist()):
+            folder = name.rsplit("/", 1)[0]
+            if name.endswith(".txt") and per_folder[folder] < 40:
+                per_folder[folder] += 1
+                dst.writestr(name, src.read(name))
+    return list(read_ant(CorpusSpec(name="ant", path=small), stats=ReadStats()))

@@ -1,0 +1,107 @@
+"""The command line: each command runs on real data, and known errors are one line with exit code 2."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from arclf.cli import app
+
+from .conftest import ROOT
+
+runner = CliRunner()
+
+
+def test_predict_jsonl_on_the_seed_page(trained_run, seed_page):
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(lines) == 1
+    rec = lines[0]
+    assert rec["id"] == str(seed_page)  # the path as given
+    for task in ("topic", "region", "source_type"):
+        assert rec[task]["label"] in rec[task]["scores"]
+        assert sum(rec[task]["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_predict_table_and_csv(trained_run, seed_page):
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page)])
+    assert res.exit_code == 0 and "region" in res.stdout
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page), "--format", "csv"])
+    assert res.exit_code == 0
+    header = res.stdout.splitlines()[0].split(",")
+    assert header[:3] == ["id", "topic", "topic_proba"]
+
+
+def test_predict_stdin_keeps_one_article_with_newlines(trained_run):
+    text = "قال وزير الاقتصاد\r\nإن النمو تراجع\u2028في الربع الثالث\n\nبسبب التضخم"
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), "-", "--format", "jsonl"], input=text.encode("utf-8"))
+    assert res.exit_code == 0, res.output
+    assert len(res.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "empty"),
+    (b"   \n\t  ", "whitespace"),
+    (b"\x00\x01\x02\xff\xfe\x00binary", "binary"),
+    (b"only latin text here, no arabic", "Arabic"),
+], ids=["empty", "whitespace", "binary", "no-arabic"])
+def test_predict_bad_input_is_one_line_exit_2(trained_run, tmp_path, content, match):
+    bad = tmp_path / "input.txt"
+    bad.write_bytes(content)
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(bad)])
+    assert res.exit_code == 2
+    assert match.lower() in res.stderr.lower()
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_predict_truncated_bundle(trained_run, tmp_path, seed_page):
+    data = (trained_run.run_dir / "model.joblib").read_bytes()
+    (tmp_path / "model.joblib").write_bytes(data[:1000])
+    res = runner.invoke(app, ["predict", str(tmp_path / "model.joblib"), str(seed_page)])
+    assert res.exit_code == 2 and "truncated" in res.stderr
+
+
+def test_train_config_typo_is_one_line(tmp_path):
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text("data: {name: ant}\ntasks: [{name: section}]\nclasifier: {kind: linear_svm}\n")
+    res = runner.invoke(app, ["train", str(cfg)])
+    assert res.exit_code == 2
+    assert "clasifier: unknown key" in res.stderr and str(cfg) in res.stderr
+    assert not (tmp_path / "experiments").exists()
+
+
+def test_train_missing_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
+    res = runner.invoke(app, ["train", str(ROOT / "configs" / "ant-sections.yaml"), "--data-dir", str(tmp_path / "none"),
+                              "--output-dir", str(tmp_path / "run")])
+    assert res.exit_code == 2 and "ARCLF_DATA" in res.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_wiring(monkeypatch, tmp_path):
+    """The CLI passes its parsed arguments to arclf.train.train unchanged."""
+    import arclf.train as train_mod
+
+    seen = {}
+
+    class Result:
+        metrics = {"tasks": {}}
+        run = {"wall_seconds": 1.0, "peak_rss_mb": 10.0}
+        run_dir = None
+
+    def fake(config, **kwargs):
+        seen.update(kwargs, config=config)
+        return Result()
+
+    monkeypatch.setattr(train_mod, "train", fake)
+    res = runner.invoke(app, ["train", "c.yaml", "--set", "cv.folds=3", "--set", "data.sample=10", "--no-cv", "--no-cache", "-q",
+                              "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert seen["overrides"] == ["cv.folds=3", "data.sample=10"]
+    assert seen["cv"] is False and seen["use_cache"] is False and str(seen["data_dir"]) == str(tmp_path)
+
+
+def test_env_prints_versions():
+    res = runner.invoke(app, ["env"])
+    assert res.exit_code == 0 and "scikit-learn" in res.stdout

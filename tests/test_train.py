@@ -1,0 +1,102 @@
+"""End to end on real ANT articles: load → train from a config → CV → bundle → predict."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from arclf.bundle import load_bundle
+from arclf.errors import BundleError, DataError
+from arclf.predict import UNKNOWN, predict, predict_files
+
+
+def test_run_folder_is_complete(trained_run):
+    run_dir = trained_run.run_dir
+    assert run_dir is not None and run_dir.is_dir()
+    for name in ("config.yaml", "metrics.json", "run.json", "report.md", "model.joblib", "oof/topic.parquet"):
+        assert (run_dir / name).exists(), name
+    assert not any(p.name.startswith(".tmp-") for p in run_dir.parent.iterdir())
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["overrides"] == ["data.sample=1500", "cv.folds=3"]
+    assert run["data"]["n_examples"] == 1500
+    assert len(run["data"]["fingerprint"]) == 64
+    assert run["versions"]["scikit-learn"] and run["git"]["commit"]
+    assert run["timing"]["featurize"]["seconds"] > 0
+
+
+def test_metrics_are_honest_and_useful(trained_run):
+    tasks = trained_run.metrics["tasks"]
+    assert set(tasks) == {"topic", "region", "source_type"}
+    assert tasks["topic"]["labels"] == ["culture", "economy", "politics", "sport", "technology"]
+    assert tasks["region"]["labels"] == ["international", "middle_east"]
+    topic = tasks["topic"]["cv"]
+    assert topic["split"] == "cv-oof" and topic["folds"] == 3
+    assert len(topic["macro_f1"]["values"]) == 3
+    assert 0.75 < topic["macro_f1"]["mean"] <= 1.0  # real char n-gram model on real text
+    assert 0.0 <= topic["macro_f1"]["std"] < 0.1
+    assert sum(map(sum, topic["confusion_matrix"]["matrix"])) == tasks["topic"]["n_examples"]
+
+
+def test_out_of_fold_predictions_have_ids_and_probabilities(trained_run):
+    oof = pd.read_parquet(trained_run.run_dir / "oof" / "topic.parquet")
+    assert len(oof) == trained_run.metrics["tasks"]["topic"]["n_examples"]
+    assert oof["id"].is_unique and set(oof["fold"]) == {0, 1, 2}
+    proba = oof[[c for c in oof.columns if c.startswith("proba:")]].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    acc = (oof["y_true"] == oof["y_pred"]).mean()
+    assert acc == pytest.approx(trained_run.metrics["tasks"]["topic"]["cv"]["oof"]["accuracy"])
+
+
+def test_seed_page_prediction(trained_run, seed_page):
+    bundle = load_bundle(trained_run.run_dir)
+    (pred,) = predict_files(bundle, [seed_page])
+    assert set(pred.tasks) == {"topic", "region", "source_type"}
+    # the page's own title (after the column name), parsed out of the breadcrumb; the trailer is dropped
+    assert pred.info["title"].startswith("\u0627\u0644\u0648\u0644\u0627\u064a\u0627\u062a")  # al-wilayat (the United States)
+    assert pred.info["format"] == "page"
+    for tp in pred.tasks.values():
+        assert sum(tp.scores.values()) == pytest.approx(1.0, abs=1e-4)
+        assert tp.proba == pytest.approx(max(tp.scores.values()), abs=1e-6)
+
+
+def test_min_proba_and_top_k(trained_run):
+    bundle = trained_run.bundle
+    text = "أعلن البنك المركزي رفع أسعار الفائدة وسط تراجع البورصة"
+    (p,) = predict(bundle, [text], top_k=2, min_proba=0.999)
+    assert len(p.tasks["topic"].scores) == 2
+    assert p.tasks["topic"].label == UNKNOWN
+    q, r = predict(bundle, [text, "سجل المهاجم هدفين في مباراة الدوري وفاز الفريق بالكأس"])
+    assert q.tasks["topic"].label == "economy"
+    assert r.tasks["topic"].label == "sport"
+
+
+def test_same_config_and_seed_give_same_metrics(trained_run, corpora_dir, tmp_path):
+    from arclf.train import train
+
+    from .conftest import ROOT
+
+    again = train(ROOT / "configs" / "ant-multitask.yaml", overrides=["data.sample=1500", "cv.folds=3"],
+                  data_dir=corpora_dir, save=False)
+    for task in ("topic", "region", "source_type"):
+        assert again.metrics["tasks"][task]["cv"]["macro_f1"] == trained_run.metrics["tasks"][task]["cv"]["macro_f1"]
+
+
+def test_truncated_bundle(trained_run, tmp_path):
+    data = (trained_run.run_dir / "model.joblib").read_bytes()
+    bad = tmp_path / "model.joblib"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(BundleError, match="truncated or not an arclf bundle"):
+        load_bundle(bad)
+    with pytest.raises(BundleError, match="no model bundle"):
+        load_bundle(tmp_path / "missing")
+
+
+def test_missing_data_folder(tmp_path, monkeypatch):
+    from arclf.train import train
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match="ARCLF_DATA"):
+        train(ROOT / "configs" / "ant-sections.yaml", data_dir=tmp_path / "nowhere", save=False)
