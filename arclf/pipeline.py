@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -30,12 +31,27 @@ def _linear_svm(spec: ClassifierSpec, seed: int):
     return LinearSVC(C=spec.C, max_iter=spec.max_iter, class_weight=spec.class_weight, random_state=seed)
 
 
+class OneVsRestLogistic(OneVsRestClassifier):
+    """One-vs-rest logistic regression (liblinear) exposing ``coef_`` of shape (n_classes, n_features).
+
+    liblinear is fast on sparse high-dimensional text and releases the GIL, so folds run in
+    threads; scikit-learn >= 1.8 only offers it for binary problems, hence one-vs-rest.
+    """
+
+    @property
+    def coef_(self):
+        return np.vstack([est.coef_ for est in self.estimators_])
+
+    @property
+    def intercept_(self):
+        return np.concatenate([est.intercept_ for est in self.estimators_])
+
+
 def _logistic_regression(spec: ClassifierSpec, seed: int):
     from sklearn.linear_model import LogisticRegression
 
-    # liblinear one-vs-rest: fast on sparse high-dimensional text, releases the GIL (folds run in threads)
-    return LogisticRegression(C=spec.C * 20, solver="liblinear", max_iter=spec.max_iter,
-                              class_weight=spec.class_weight, random_state=seed)
+    return OneVsRestLogistic(LogisticRegression(C=spec.C * 20, solver="liblinear", max_iter=spec.max_iter,
+                                                class_weight=spec.class_weight, random_state=seed))
 
 
 def _complement_nb(spec: ClassifierSpec, seed: int):

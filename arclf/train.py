@@ -413,8 +413,10 @@ def _write_run(cfg: Config, output_dir, run_id: str, run: dict, metrics: dict, o
             from .report import write_report
 
             write_report(path)
-        except ImportError:
-            pass
+        except Exception as exc:  # the run is complete without its figures; `arclf report` redoes them
+            import warnings
+
+            warnings.warn(f"report figures not written ({exc.__class__.__name__}: {exc}); run `arclf report {writer.final}`")
         return writer.commit()
     except BaseException:
         writer.abort()
