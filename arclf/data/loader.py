@@ -18,6 +18,12 @@ __all__ = ["READERS", "CorpusReport", "load_corpus", "load_corpora"]
 #: Reader name -> "module:function" (imported on first use, so `arclf predict` stays fast).
 READERS: dict[str, str] = {
     "ant": "arclf.data.ant:read_ant",
+    "saudinewsnet": "arclf.data.saudinewsnet:read_saudinewsnet",
+    "asnd": "arclf.data.tables:read_asnd",
+    "table": "arclf.data.tables:read_table",
+    "folder": "arclf.data.folders:read_folders",
+    "hub": "arclf.data.hub:read_hub",
+    "pages": "arclf.data.pages:read_pages",
 }
 
 

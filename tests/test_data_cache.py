@@ -1,0 +1,45 @@
+"""Arrow cache of parsed corpora."""
+
+from __future__ import annotations
+
+import os
+
+from arclf.config import CorpusSpec
+from arclf.data.cache import corpus_fingerprint, load_corpus_cached
+
+
+def _table(tmp_path, rows=("نص أول", "نص ثان")):
+    path = tmp_path / "news.csv"
+    path.write_text("text,label\n" + "".join(f"{r},sport\n" for r in rows), encoding="utf-8")
+    return CorpusSpec(name="table", path=path, label_columns={"section": "label"})
+
+
+def test_second_load_hits_cache(tmp_path, tmp_cache):
+    spec = _table(tmp_path)
+    ds, report = load_corpus_cached(spec)
+    assert len(ds) == 2 and report["cache"]["hit"] is False and report["read"] == 2
+    ds2, report2 = load_corpus_cached(spec)
+    assert report2["cache"] == {"hit": True, "path": report["cache"]["path"]}
+    assert ds2.to_list() == ds.to_list() and ds2.features == ds.features
+    entries = list((tmp_cache / "datasets").iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")  # no temp folders left
+
+
+def test_changed_source_or_spec_misses(tmp_path, tmp_cache):
+    spec = _table(tmp_path)
+    key = corpus_fingerprint(spec)
+    st = spec.path.stat()
+    os.utime(spec.path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert corpus_fingerprint(spec) != key
+    assert corpus_fingerprint(spec.model_copy(update={"corpus": "other"})) != corpus_fingerprint(spec)
+    _table(tmp_path, rows=("نص",))
+    ds, report = load_corpus_cached(spec)
+    assert len(ds) == 1 and report["cache"]["hit"] is False
+
+
+def test_refresh_rebuilds(tmp_path, tmp_cache):
+    spec = _table(tmp_path)
+    load_corpus_cached(spec)
+    ds, report = load_corpus_cached(spec, refresh=True)
+    assert report["cache"]["hit"] is False and len(ds) == 2
+    assert load_corpus_cached(spec)[1]["cache"]["hit"] is True
