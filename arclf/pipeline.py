@@ -26,9 +26,13 @@ __all__ = ["CLASSIFIERS", "CalibratedLinear", "build_classifier", "build_featuri
 
 
 def _linear_svm(spec: ClassifierSpec, seed: int):
-    from sklearn.svm import LinearSVC
+    if spec.class_weight is not None:  # our solver has no class weights: fall back to liblinear
+        from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=spec.C, max_iter=spec.max_iter, class_weight=spec.class_weight, random_state=seed)
+        return LinearSVC(C=spec.C, max_iter=spec.max_iter, class_weight=spec.class_weight, random_state=seed)
+    from .solver import LinearSVM
+
+    return LinearSVM(C=spec.C, tol=spec.tol, max_iter=spec.max_iter, random_state=seed)
 
 
 class OneVsRestLogistic(OneVsRestClassifier):

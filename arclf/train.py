@@ -87,8 +87,9 @@ def _load(cfg: Config, data_dir, progress: Progress):
     from .data import load_corpora
 
     progress("load", 0, 1)
-    ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir)
-    cols = {name: ds[name] for name in ds.column_names}
+    ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir, cache=cfg.cache)
+    needed = {"id", "text", "source", "split", *(t.field for t in cfg.tasks)}
+    cols = {name: ds[name] for name in ds.column_names if name in needed}
     keep = np.flatnonzero([len(t.strip()) >= max(cfg.data.min_chars, 1) for t in cols["text"]])
     short = len(cols["text"]) - len(keep)
     if cfg.data.sample:
@@ -157,24 +158,61 @@ def _featurize(cfg: Config, texts, fingerprint: str, progress: Progress, use_cac
     return featurizer, X, hit
 
 
-def _fit_fold(cfg: Config, X, y, fold: Fold, calibrate: bool):
+def _scaled_path(cfg: Config) -> bool:
+    """True when folds train on shared sublinear-tf counts scaled on the fly (no per-fold copies)."""
+    return cfg.classifier.kind == "linear_svm" and cfg.classifier.class_weight is None
+
+
+def _fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows):
+    """Fit TF-IDF and the linear SVM on ``train_rows`` of the shared matrix; score ``score_rows``.
+
+    Returns ``(head, classes, scores)``: a fitted ``Pipeline([('tfidf', ...), ('clf', LinearSVM)])``
+    equal to fitting on the materialized TF-IDF rows, and decision values of ``score_rows``.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from .features import build_tfidf
+    from .solver import LinearSVM, decision_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
+
+    spec = cfg.classifier
+    tfidf = build_tfidf(cfg.features)
+    col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf)
+    classes, y_index = np.unique(y_train, return_inverse=True)
+    targets, n_problems = ovr_targets(y_index, len(classes))
+    W, b, _ = fit_ovr_scaled(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale,
+                             C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
+    scores = decision_scaled(X, score_rows, W, b, row_scale=row_scale) if len(score_rows) else None
+    if scores is not None and n_problems == 1:
+        scores = scores[:, 0]
+    svm = LinearSVM.from_weights(W[tfidf.columns_], b, classes,
+                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed})
+    return Pipeline([("tfidf", tfidf), ("clf", svm)]), classes, scores
+
+
+def _fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool):
     """Fit one fold's head on its training rows; return test scores (decision or probabilities)."""
     import time
 
     from .pipeline import CLASSIFIERS, build_head
 
     start = time.perf_counter()
+    train_rows, test_rows = rows[fold.train], rows[fold.test]
+    if _scaled_path(cfg):
+        head, classes, scores = _fit_svm_scaled(cfg, X, train_rows, y[fold.train], test_rows)
+        if not calibrate:
+            scores = head.named_steps["clf"].predict_proba(head.named_steps["tfidf"].transform(X[test_rows]))
+        return head, classes, scores, time.perf_counter() - start
     head = build_head(cfg)
     if calibrate:  # fit the raw margin classifier; probabilities come from cross-fitted calibration
         head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
-    head.fit(X[fold.train], y[fold.train])
+    head.fit(X[train_rows], y[fold.train])
     clf = head.named_steps["clf"]
-    Xt = head.named_steps["tfidf"].transform(X[fold.test])
+    Xt = head.named_steps["tfidf"].transform(X[test_rows])
     scores = clf.decision_function(Xt) if calibrate else clf.predict_proba(Xt)
     return head, clf.classes_, scores, time.perf_counter() - start
 
 
-def _cv_task(cfg: Config, X, y, ids, groups, sources, splits, progress: Progress, name: str):
+def _cv_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str):
     from joblib import Parallel, delayed
 
     from .pipeline import fit_score_calibrator, needs_calibration
@@ -187,7 +225,7 @@ def _cv_task(cfg: Config, X, y, ids, groups, sources, splits, progress: Progress
     # threads: liblinear and the n-gram kernels release the GIL, and threads share X without copies
     parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
     results = []
-    for i, res in enumerate(parallel(delayed(_fit_fold)(cfg, X, y, f, calibrate) for f in folds)):
+    for i, res in enumerate(parallel(delayed(_fit_fold)(cfg, X, rows, y, f, calibrate) for f in folds)):
         results.append(res)
         progress(f"cv {name}", i + 1, len(folds))
     # scores as (n_test, n_labels) in the order of `labels`
@@ -243,17 +281,20 @@ def _cv_task(cfg: Config, X, y, ids, groups, sources, splits, progress: Progress
     return block, per_fold_light, oof, (oof_scores, calibrator)
 
 
-def _fit_final(cfg: Config, X, y, calibration):
+def _fit_final(cfg: Config, X, rows, y, calibration):
     from .pipeline import CLASSIFIERS, CalibratedLinear, build_head, needs_calibration
 
-    head = build_head(cfg)
-    if needs_calibration(cfg.classifier) and calibration is not None and calibration[1] is not None:
-        head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
-        head.fit(X, y)
-        raw = head.named_steps["clf"]
-        head.steps[-1] = ("clf", CalibratedLinear.from_parts(raw, calibration[1], folds=cfg.classifier.calibration_folds, seed=cfg.seed))
+    calibrator = calibration[1] if calibration is not None else None
+    if _scaled_path(cfg) and (calibrator is not None or not needs_calibration(cfg.classifier)):
+        head, _, _ = _fit_svm_scaled(cfg, X, rows, y, rows[:0])
     else:
-        head.fit(X, y)
+        head = build_head(cfg)
+        if calibrator is not None:
+            head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
+        head.fit(X[rows], y)
+    if calibrator is not None:
+        raw = head.named_steps["clf"]
+        head.steps[-1] = ("clf", CalibratedLinear.from_parts(raw, calibrator, folds=cfg.classifier.calibration_folds, seed=cfg.seed))
     return head
 
 
@@ -333,6 +374,11 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         groups = _duplicate_groups(texts, cfg) if cfg.cv.group_duplicates else np.arange(len(texts))
     with mon.stage("featurize"):
         featurizer, X, cache_hit = _featurize(cfg, texts, fingerprint, progress, use_cache)
+        if _scaled_path(cfg) and cfg.features.sublinear_tf:  # 1 + log(tf) once, shared by every fold
+            np.log(X.data, out=X.data)
+            X.data += 1
+    n_examples = len(texts)
+    del texts, cols["text"]  # the matrix is all that is needed from here on
     metrics = {"schema_version": 1, "tasks": {}}
     heads, oofs, dups = {}, {}, {}
     for task in cfg.tasks:
@@ -344,7 +390,6 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         y = y_all[rows].astype(str).astype(object)
         if len(set(y)) < 2:
             raise DataError(f"task {task.name!r}: fewer than 2 classes with labels in the data (field {task.field!r}); check the label map")
-        Xt = X[rows]
         dups[task.name] = _dup_report(groups[rows], y)
         entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
                  "dropped_classes": sorted(small), "duplicates": dups[task.name]}
@@ -353,12 +398,12 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
             with mon.stage(f"cv:{task.name}"):
                 sources = [cols["source"][i] for i in rows]
                 splits = [cols["split"][i] for i in rows]
-                block, per_fold, oof, calibration = _cv_task(cfg, Xt, y, [ids[i] for i in rows], groups[rows], sources, splits, progress, task.name)
+                block, per_fold, oof, calibration = _cv_task(cfg, X, rows, y, [ids[i] for i in rows], groups[rows], sources, splits, progress, task.name)
             entry["cv"], entry["folds"] = block, per_fold
             oofs[task.name] = oof
         with mon.stage(f"fit:{task.name}"):
             progress(f"fit {task.name}", 0, 1)
-            heads[task.name] = _fit_final(cfg, Xt, y, calibration)
+            heads[task.name] = _fit_final(cfg, X, rows, y, calibration)
             progress(f"fit {task.name}", 1, 1)
         metrics["tasks"][task.name] = entry
     from . import __version__
@@ -368,14 +413,14 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     bundle = Bundle(featurizer=featurizer,
                     tasks={t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level) for t in cfg.tasks},
                     meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
-                          "data_fingerprint": fingerprint, "n_examples": len(texts)})
+                          "data_fingerprint": fingerprint, "n_examples": n_examples})
     all_dups = _dup_report(groups, task_ys[cfg.tasks[0].name])
     run = {"schema_version": 1, "kind": "train", "name": cfg.name, "run_id": run_id, "created": created,
            "config_hash": config_hash(cfg), "config_file": str(cfg._source) if cfg._source else None,
            "overrides": list(cfg._overrides), "variant": cfg._variant, "command": command_line(), "seed": cfg.seed, "git": git_info(),
            "versions": versions(),
-           "data": {"fingerprint": fingerprint, "n_examples": len(texts), "too_short": n_short,
-                    "corpora": [r.as_dict() for r in reports], "duplicates": all_dups, "feature_cache_hit": cache_hit,
+           "data": {"fingerprint": fingerprint, "n_examples": n_examples, "too_short": n_short,
+                    "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports], "duplicates": all_dups, "feature_cache_hit": cache_hit,
                     "n_features_hashed": int(X.shape[1]), "nnz": int(X.nnz)},
            "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None

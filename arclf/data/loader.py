@@ -90,18 +90,24 @@ def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = 
     return records, CorpusReport(spec.corpus or spec.name, str(spec.path) if spec.path else None, stats, lmap.report() if lmap else None)
 
 
-def load_corpora(specs: list[CorpusSpec], *, data_dir: str | Path | None = None):
+def load_corpora(specs: list[CorpusSpec], *, data_dir: str | Path | None = None, cache: bool = True):
     """Load several corpora and concatenate them into one :class:`datasets.Dataset`.
 
-    Returns ``(dataset, reports)``. Ids are made unique across corpora by the ``corpus`` field.
+    With ``cache`` each corpus is read once and memory-mapped from the Arrow cache afterwards
+    (:func:`arclf.data.cache.load_corpus_cached`). Returns ``(dataset, reports)``; each report is a
+    :class:`CorpusReport` or, from the cache, the same data as a dict.
     """
-    from datasets import Dataset
+    from datasets import concatenate_datasets
 
-    from ..schema import features
+    from .cache import load_corpus_cached, records_to_dataset
 
-    records, reports = [], []
+    parts, reports = [], []
     for spec in specs:
-        recs, report = load_corpus(spec, data_dir=data_dir)
-        records.extend(recs)
+        if cache:
+            ds, report = load_corpus_cached(spec, data_dir=data_dir)
+        else:
+            recs, report = load_corpus(spec, data_dir=data_dir)
+            ds = records_to_dataset(recs)
+        parts.append(ds)
         reports.append(report)
-    return Dataset.from_list(records, features=features()), reports
+    return (parts[0] if len(parts) == 1 else concatenate_datasets(parts)), reports
