@@ -635,26 +635,28 @@ def _weight(count, idf_j, sublinear, log_table):
 
 @_kernel()
 def _remap_row_fill(r, indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
-                    out_data):
-    # norm: 0 none, 1 l1, 2 l2; weights and norms in float64 summed in order; the
-    # weights are computed twice so that no float64 copy of the output is needed
+                    out_data, weights):
+    # norm: 0 none, 1 l1, 2 l2; weights and the norm in float64, summed in order; the
+    # row's weights wait in ``weights`` (scratch) until the norm is known
+    w0 = out_indptr[r]
+    n = 0
     total = 0.0
-    if norm != 0:
-        for k in range(indptr[r], indptr[r + 1]):
-            j = _kept(indices[k], bits, rank)
-            if j >= 0:
-                v = _weight(data[k], idf[j], sublinear, log_table)
-                total += v * v if norm == 2 else abs(v)
-    scale = 1.0
-    if norm != 0 and total > 0.0:
-        scale = 1.0 / (np.sqrt(total) if norm == 2 else total)
-    w = out_indptr[r]
     for k in range(indptr[r], indptr[r + 1]):
         j = _kept(indices[k], bits, rank)
         if j >= 0:
-            out_indices[w] = j
-            out_data[w] = _weight(data[k], idf[j], sublinear, log_table) * scale
-            w += 1
+            v = _weight(data[k], idf[j], sublinear, log_table)
+            out_indices[w0 + n] = j
+            weights[n] = v
+            if norm == 2:
+                total += v * v
+            elif norm == 1:
+                total += abs(v)
+            n += 1
+    scale = 1.0
+    if norm != 0 and total > 0.0:
+        scale = 1.0 / (np.sqrt(total) if norm == 2 else total)
+    for t in range(n):
+        out_data[w0 + t] = weights[t] * scale
 
 
 @_kernel()
@@ -671,17 +673,22 @@ def _remap_count_parallel(indptr, indices, bits, rank, row_nnz):
 
 @_kernel()
 def _remap_fill(indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices, out_data):
+    longest = 0
+    for r in range(out_indptr.shape[0] - 1):
+        longest = max(longest, out_indptr[r + 1] - out_indptr[r])
+    weights = np.empty(longest, dtype=np.float64)
     for r in range(indptr.shape[0] - 1):
         _remap_row_fill(r, indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
-                        out_data)
+                        out_data, weights)
 
 
 @_kernel(parallel=True)
 def _remap_fill_parallel(indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
                          out_data):
     for r in prange(indptr.shape[0] - 1):
+        weights = np.empty(out_indptr[r + 1] - out_indptr[r], dtype=np.float64)
         _remap_row_fill(r, indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
-                        out_data)
+                        out_data, weights)
 
 
 def column_bitmap(columns, n_features_in):

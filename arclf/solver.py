@@ -378,3 +378,57 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool):
     else:
         raise ValueError(f"norm={tfidf.norm!r}: the scaled path supports 'l2' and None")
     return col_scale, row_scale
+
+
+def _compact_inplace(indptr, indices, data, lookup):
+    w = 0
+    start = indptr[0]
+    for r in range(indptr.shape[0] - 1):
+        stop = indptr[r + 1]
+        for p in range(start, stop):
+            j = lookup[indices[p]]
+            if j >= 0:
+                indices[w] = j
+                data[w] = data[p]
+                w += 1
+        start = stop
+        indptr[r + 1] = w
+    return w
+
+
+def compact_columns(X, min_df: int):
+    """Keep ``X``'s columns present in at least ``min_df`` rows, renumbered; reuses X's memory.
+
+    No fold's training rows can give a column a document frequency above its frequency in all
+    rows, so a column dropped here could never pass a fold's ``min_df``: the per-fold models are
+    unchanged, while the weight matrix shrinks from the hash space (millions of columns) to the
+    columns that occur, and stays in cache. Uses no label and decides nothing a fold learns.
+
+    Parameters
+    ----------
+    X : csr_matrix of shape (n_samples, n_features)
+        Consumed: its arrays are overwritten and reused; do not use it afterwards.
+    min_df : int
+
+    Returns
+    -------
+    X_compact : csr_matrix of shape (n_samples, len(kept))
+    kept : ndarray of int64, increasing
+        Original column of each new column.
+    """
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    kept = np.flatnonzero(df >= max(int(min_df), 1))
+    lookup = np.full(X.shape[1], -1, dtype=np.int32)
+    lookup[kept] = np.arange(len(kept), dtype=np.int32)
+    del df
+    nnz = _jit("_compact_inplace")(X.indptr, X.indices, X.data, lookup)
+    arrays = []
+    for arr in (X.data, X.indices):
+        try:
+            arr.resize(nnz, refcheck=False)  # gives the tail back without a copy
+        except ValueError:
+            arr = arr[:nnz].copy()
+        arrays.append(arr)
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((arrays[0], arrays[1], X.indptr), shape=(X.shape[0], len(kept)), copy=False), kept

@@ -15,6 +15,7 @@ import numpy as np
 from .config import Config, config_hash, load_config
 from .errors import DataError
 from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
+from .solver import compact_columns
 from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
 
 __all__ = ["train", "TrainResult", "task_labels", "DEFAULT_RUNS_ROOT"]
@@ -136,6 +137,41 @@ def _dup_report(groups: np.ndarray, labels: np.ndarray) -> dict:
     return {"groups": int((counts > 1).sum()), "examples": int(multi.sum()), "conflicting_groups": int(conflicting)}
 
 
+def _stack_rows(chunks: list):
+    """Stack CSR chunks into one matrix, freeing each chunk once copied (peak: result + one chunk)."""
+    import scipy.sparse as sp
+
+    if len(chunks) == 1:
+        return chunks.pop()
+    nnz = sum(c.nnz for c in chunks)
+    n_rows = sum(c.shape[0] for c in chunks)
+    index_dtype = np.int64 if nnz > np.iinfo(np.int32).max else np.int32
+    data = np.empty(nnz, dtype=chunks[0].dtype)  # pages are only touched as they are filled
+    indices = np.empty(nnz, dtype=index_dtype)
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    pos = row = 0
+    n_cols = chunks[0].shape[1]
+    chunks.reverse()
+    while chunks:
+        c = chunks.pop()
+        data[pos:pos + c.nnz] = c.data
+        indices[pos:pos + c.nnz] = c.indices
+        indptr[row + 1:row + 1 + c.shape[0]] = c.indptr[1:] + pos
+        pos += c.nnz
+        row += c.shape[0]
+        del c
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols), copy=False)
+
+
+def _to_hash_space(head, kept: np.ndarray, n_hash: int):
+    """Renumber a fitted head's TF-IDF columns from the compact space back to the featurizer's hash columns."""
+    tfidf = head.named_steps["tfidf"]
+    tfidf.columns_ = kept[tfidf.columns_].astype(tfidf.columns_.dtype if n_hash <= 2**31 else np.int64)
+    tfidf.n_features_in_ = int(n_hash)
+    tfidf._lookup = None
+    return head
+
+
 def _featurize(cfg: Config, texts, fingerprint: str, progress: Progress, use_cache: bool):
     from .featcache import FeatureCache
     from .pipeline import build_featurizer
@@ -150,9 +186,7 @@ def _featurize(cfg: Config, texts, fingerprint: str, progress: Progress, use_cac
         for start in range(0, len(texts), step):
             X.append(featurizer.transform(texts[start:start + step]))
             progress("featurize", min(start + step, len(texts)), len(texts))
-        import scipy.sparse as sp
-
-        X = sp.vstack(X, format="csr") if len(X) > 1 else X[0]
+        X = _stack_rows(X)
         if use_cache:
             cache.put(key, X)
     return featurizer, X, hit
@@ -374,6 +408,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         groups = _duplicate_groups(texts, cfg) if cfg.cv.group_duplicates else np.arange(len(texts))
     with mon.stage("featurize"):
         featurizer, X, cache_hit = _featurize(cfg, texts, fingerprint, progress, use_cache)
+        n_hash = X.shape[1]
+        X, kept = compact_columns(X, cfg.features.min_df)
         if _scaled_path(cfg) and cfg.features.sublinear_tf:  # 1 + log(tf) once, shared by every fold
             np.log(X.data, out=X.data)
             X.data += 1
@@ -403,7 +439,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
             oofs[task.name] = oof
         with mon.stage(f"fit:{task.name}"):
             progress(f"fit {task.name}", 0, 1)
-            heads[task.name] = _fit_final(cfg, X, rows, y, calibration)
+            heads[task.name] = _to_hash_space(_fit_final(cfg, X, rows, y, calibration), kept, n_hash)
             progress(f"fit {task.name}", 1, 1)
         metrics["tasks"][task.name] = entry
     from . import __version__
@@ -421,7 +457,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
            "versions": versions(),
            "data": {"fingerprint": fingerprint, "n_examples": n_examples, "too_short": n_short,
                     "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports], "duplicates": all_dups, "feature_cache_hit": cache_hit,
-                    "n_features_hashed": int(X.shape[1]), "nnz": int(X.nnz)},
+                    "n_features_hashed": int(n_hash), "n_features_present": int(X.shape[1]), "nnz": int(X.nnz)},
            "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
     if save:
