@@ -154,7 +154,7 @@ class FeaturesSpec(_Strict):
 class ClassifierSpec(_Strict):
     kind: Literal["linear_svm", "logistic_regression", "complement_nb", "sgd", "ridge"] = "linear_svm"
     C: float = Field(default=0.5, gt=0)
-    alpha: Optional[float] = Field(default=None, gt=0, description="sgd/ridge/complement_nb regularization (None: 1e-5 / 1.0 / 0.3)")
+    alpha: Optional[float] = Field(default=None, gt=0, description="sgd/ridge/complement_nb regularization (None: 1e-5 / 1.0 / 0.01)")
     max_iter: int = Field(default=1000, gt=0)
     tol: float = Field(default=0.1, gt=0, description="linear_svm: stop when the projected-gradient spread is below tol")
     class_weight: Optional[Literal["balanced"]] = None

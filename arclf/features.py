@@ -543,6 +543,20 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         X = _check_counts(X)
         return self.fit(X).transform(X)
 
+    def renumber_columns(self, kept, n_features_in: int) -> "HashedTfidf":
+        """Map a fit made on a column subset back to the full input space.
+
+        After fitting on ``X[:, kept]``, ``renumber_columns(kept, X.shape[1])`` makes this object
+        transform ``X`` itself. ``kept`` must be increasing.
+        """
+        check_is_fitted(self, "idf_")
+        kept = np.asarray(kept)
+        dtype = np.int32 if n_features_in <= 2**31 else np.int64
+        self.columns_ = kept[self.columns_].astype(dtype)
+        self.n_features_in_ = int(n_features_in)
+        self._index = None
+        return self
+
     def column_index(self, hash_cols) -> np.ndarray:
         """Output column of each input (hash) column.
 

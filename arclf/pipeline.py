@@ -61,7 +61,7 @@ def _logistic_regression(spec: ClassifierSpec, seed: int):
 def _complement_nb(spec: ClassifierSpec, seed: int):
     from sklearn.naive_bayes import ComplementNB
 
-    return ComplementNB(alpha=0.3 if spec.alpha is None else spec.alpha)
+    return ComplementNB(alpha=0.01 if spec.alpha is None else spec.alpha)  # TF-IDF values are small: 0.3 smoothed char n-grams away (macro-F1 0.50 vs 0.83 on ANT topics)
 
 
 def _sgd(spec: ClassifierSpec, seed: int):

@@ -15,6 +15,7 @@ import numpy as np
 from .config import Config, config_hash, load_config
 from .errors import DataError
 from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
+from .pipeline import CalibratedLinear
 from .solver import compact_columns
 from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
 
@@ -90,7 +91,7 @@ def _load(cfg: Config, data_dir, progress: Progress):
     progress("load", 0, 1)
     ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir, cache=cfg.cache)
     needed = {"id", "text", "source", "split", *(t.field for t in cfg.tasks)}
-    cols = {name: ds[name] for name in ds.column_names if name in needed}
+    cols = ds.select_columns([c for c in ds.column_names if c in needed]).to_dict()  # plain lists, not lazy columns
     keep = np.flatnonzero([len(t.strip()) >= max(cfg.data.min_chars, 1) for t in cols["text"]])
     short = len(cols["text"]) - len(keep)
     if cfg.data.sample:
@@ -165,10 +166,7 @@ def _stack_rows(chunks: list):
 
 def _to_hash_space(head, kept: np.ndarray, n_hash: int):
     """Renumber a fitted head's TF-IDF columns from the compact space back to the featurizer's hash columns."""
-    tfidf = head.named_steps["tfidf"]
-    tfidf.columns_ = kept[tfidf.columns_].astype(tfidf.columns_.dtype if n_hash <= 2**31 else np.int64)
-    tfidf.n_features_in_ = int(n_hash)
-    tfidf._lookup = None
+    head.named_steps["tfidf"].renumber_columns(kept, n_hash)
     return head
 
 
@@ -233,7 +231,7 @@ def _fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool):
     train_rows, test_rows = rows[fold.train], rows[fold.test]
     if _scaled_path(cfg):
         head, classes, scores = _fit_svm_scaled(cfg, X, train_rows, y[fold.train], test_rows)
-        if not calibrate:
+        if not calibrate and len(test_rows):
             scores = head.named_steps["clf"].predict_proba(head.named_steps["tfidf"].transform(X[test_rows]))
         return head, classes, scores, time.perf_counter() - start
     head = build_head(cfg)
@@ -241,8 +239,10 @@ def _fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool):
         head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
     head.fit(X[train_rows], y[fold.train])
     clf = head.named_steps["clf"]
-    Xt = head.named_steps["tfidf"].transform(X[test_rows])
-    scores = clf.decision_function(Xt) if calibrate else clf.predict_proba(Xt)
+    scores = None
+    if len(test_rows):
+        Xt = head.named_steps["tfidf"].transform(X[test_rows])
+        scores = clf.decision_function(Xt) if calibrate else clf.predict_proba(Xt)
     return head, clf.classes_, scores, time.perf_counter() - start
 
 
@@ -257,11 +257,15 @@ def _cv_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Pr
     calibrate = needs_calibration(cfg.classifier)
     progress(f"cv {name}", 0, len(folds))
     # threads: liblinear and the n-gram kernels release the GIL, and threads share X without copies
+    # the model on all rows is one more job in the same pool, first since it is the longest,
+    # so it runs beside the folds instead of after them
+    final = Fold(-1, np.arange(len(y)), np.arange(0))
     parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
     results = []
-    for i, res in enumerate(parallel(delayed(_fit_fold)(cfg, X, rows, y, f, calibrate) for f in folds)):
+    for i, res in enumerate(parallel(delayed(_fit_fold)(cfg, X, rows, y, f, calibrate) for f in [final, *folds])):
         results.append(res)
-        progress(f"cv {name}", i + 1, len(folds))
+        progress(f"cv {name}", i + 1, len(folds) + 1)
+    final_head = results.pop(0)[0]
     # scores as (n_test, n_labels) in the order of `labels`
     fold_scores = []
     for (_, classes, scores, _), fold in zip(results, folds):
@@ -312,24 +316,18 @@ def _cv_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Pr
     for j, lab in enumerate(labels):
         oof[f"proba:{lab}"] = proba[tested, j]
     per_fold_light = [{k: v for k, v in f.items() if k not in ("per_class",)} for f in per_fold]
-    return block, per_fold_light, oof, (oof_scores, calibrator)
+    return block, per_fold_light, oof, (oof_scores, calibrator), final_head
 
 
-def _fit_final(cfg: Config, X, rows, y, calibration):
-    from .pipeline import CLASSIFIERS, CalibratedLinear, build_head, needs_calibration
+def _fit_final(cfg: Config, X, rows, y):
+    """Fit a head on all rows without cross-validation (``--no-cv``).
 
-    calibrator = calibration[1] if calibration is not None else None
-    if _scaled_path(cfg) and (calibrator is not None or not needs_calibration(cfg.classifier)):
-        head, _, _ = _fit_svm_scaled(cfg, X, rows, y, rows[:0])
-    else:
-        head = build_head(cfg)
-        if calibrator is not None:
-            head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
-        head.fit(X[rows], y)
-    if calibrator is not None:
-        raw = head.named_steps["clf"]
-        head.steps[-1] = ("clf", CalibratedLinear.from_parts(raw, calibrator, folds=cfg.classifier.calibration_folds, seed=cfg.seed))
-    return head
+    A margin classifier is wrapped in :class:`CalibratedLinear`, which calibrates on its own
+    inner folds.
+    """
+    from .pipeline import build_head
+
+    return build_head(cfg).fit(X[rows], y)
 
 
 def _report_md(cfg: Config, metrics: dict, run: dict) -> str:
@@ -410,7 +408,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         featurizer, X, cache_hit = _featurize(cfg, texts, fingerprint, progress, use_cache)
         n_hash = X.shape[1]
         X, kept = compact_columns(X, cfg.features.min_df)
-        if _scaled_path(cfg) and cfg.features.sublinear_tf:  # 1 + log(tf) once, shared by every fold
+        run_cv = cv and cfg.cv.scheme != "none"
+        if run_cv and _scaled_path(cfg) and cfg.features.sublinear_tf:  # 1 + log(tf) once, shared by every fold
             np.log(X.data, out=X.data)
             X.data += 1
     n_examples = len(texts)
@@ -429,18 +428,23 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         dups[task.name] = _dup_report(groups[rows], y)
         entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
                  "dropped_classes": sorted(small), "duplicates": dups[task.name]}
-        calibration = None
-        if cv and cfg.cv.scheme != "none":
-            with mon.stage(f"cv:{task.name}"):
+        if run_cv:
+            with mon.stage(f"cv+fit:{task.name}"):  # the final fit runs in the folds' pool
                 sources = [cols["source"][i] for i in rows]
                 splits = [cols["split"][i] for i in rows]
-                block, per_fold, oof, calibration = _cv_task(cfg, X, rows, y, [ids[i] for i in rows], groups[rows], sources, splits, progress, task.name)
+                block, per_fold, oof, calibration, head = _cv_task(cfg, X, rows, y, [ids[i] for i in rows], groups[rows],
+                                                                   sources, splits, progress, task.name)
+                if calibration[1] is not None:
+                    head.steps[-1] = ("clf", CalibratedLinear.from_parts(head.named_steps["clf"], calibration[1],
+                                                                         folds=cfg.classifier.calibration_folds, seed=cfg.seed))
             entry["cv"], entry["folds"] = block, per_fold
             oofs[task.name] = oof
-        with mon.stage(f"fit:{task.name}"):
-            progress(f"fit {task.name}", 0, 1)
-            heads[task.name] = _to_hash_space(_fit_final(cfg, X, rows, y, calibration), kept, n_hash)
-            progress(f"fit {task.name}", 1, 1)
+        else:
+            with mon.stage(f"fit:{task.name}"):
+                progress(f"fit {task.name}", 0, 1)
+                head = _fit_final(cfg, X, rows, y)
+                progress(f"fit {task.name}", 1, 1)
+        heads[task.name] = _to_hash_space(head, kept, n_hash)
         metrics["tasks"][task.name] = entry
     from . import __version__
     from .bundle import Bundle, TaskModel

@@ -100,3 +100,27 @@ def test_missing_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="ARCLF_DATA"):
         train(ROOT / "configs" / "ant-sections.yaml", data_dir=tmp_path / "nowhere", save=False)
+
+
+@pytest.mark.parametrize("overrides, cv", [
+    (["classifier.kind=linear_svm"], False),
+    (["classifier.kind=logistic_regression"], True),
+    (["classifier.kind=complement_nb", "features.kind=union"], True),
+    (["classifier.kind=sgd", "features.kind=word"], True),
+    (["classifier.kind=ridge"], True),
+], ids=["svm-no-cv", "logreg", "nb-union", "sgd-word", "ridge"])
+def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
+    """Each pipeline shape fits on real articles and its bundle predicts calibrated probabilities."""
+    from arclf.train import train
+
+    from .conftest import ROOT
+
+    result = train(ROOT / "configs" / "ant-multitask.yaml", overrides=["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", *overrides],
+                   data_dir=corpora_dir, save=False, cv=cv)
+    if cv:
+        assert result.metrics["tasks"]["topic"]["cv"]["macro_f1"]["mean"] > 0.5
+    (sport, econ) = predict(result.bundle, ["سجل المهاجم هدفين في مباراة الدوري وفاز الفريق بالكأس",
+                                            "ارتفعت أسعار النفط وتراجعت البورصة بعد قرار البنك المركزي رفع الفائدة"])
+    assert sport.tasks["topic"].label == "sport"
+    assert econ.tasks["topic"].label == "economy"
+    assert sum(sport.tasks["topic"].scores.values()) == pytest.approx(1.0, abs=1e-4)
