@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf"]
 
 _JIT: dict = {}
+_BIG = 1e30  # stands for infinity in the projected-gradient bounds
 
 
 def _ovr_dcd(indptr, indices, data, rows, ycls, n_classes, row_scale, C, tol, max_iter, seed, W, b):
@@ -56,8 +57,8 @@ def _ovr_dcd(indptr, indices, data, rows, ycls, n_classes, row_scale, C, tol, ma
     delta = np.empty(K)
     pg_max = np.empty(K)
     pg_min = np.empty(K)
-    pg_max_old = np.full(K, np.inf)
-    pg_min_old = np.full(K, -np.inf)
+    pg_max_old = np.full(K, _BIG)
+    pg_min_old = np.full(K, -_BIG)
     state = np.uint64(seed * 2654435761 + 88172645463325252)
     epochs = 0
     for epoch in range(max_iter):
@@ -68,8 +69,8 @@ def _ovr_dcd(indptr, indices, data, rows, ycls, n_classes, row_scale, C, tol, ma
             state ^= state << np.uint64(17)
             j = int(state % np.uint64(i + 1))
             order[i], order[j] = order[j], order[i]
-        pg_max[:] = -np.inf
-        pg_min[:] = np.inf
+        pg_max[:] = -_BIG
+        pg_min[:] = _BIG
         s = 0
         while s < active:
             i = order[s]
@@ -133,12 +134,12 @@ def _ovr_dcd(indptr, indices, data, rows, ycls, n_classes, row_scale, C, tol, ma
             if active == n:
                 break
             active = n  # check once more on all rows, as liblinear does
-            pg_max_old[:] = np.inf
-            pg_min_old[:] = -np.inf
+            pg_max_old[:] = _BIG
+            pg_min_old[:] = -_BIG
             continue
         for k in range(K):
-            pg_max_old[k] = pg_max[k] if pg_max[k] > 0 else np.inf
-            pg_min_old[k] = pg_min[k] if pg_min[k] < 0 else -np.inf
+            pg_max_old[k] = pg_max[k] if pg_max[k] > 0 else _BIG
+            pg_min_old[k] = pg_min[k] if pg_min[k] < 0 else -_BIG
     return epochs
 
 
