@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
+from ._analyzers import _ANALYZE, _SMALL_NNZ, _count_python, count_ngrams  # noqa: F401  (tests use _count_python)
+
 __all__ = ["HashingNgramVectorizer", "HashedTfidf", "build_features", "build_tfidf"]
 
 _ANALYZERS = ("char_wb", "char", "word")
@@ -169,13 +171,7 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
 
         n_features = int(self.n_features)
         dtype = np.dtype(self.dtype)
-        if not _kernels.compiled() and sum(map(len, docs)) <= _SMALL_TEXT:
-            indptr, indices, data = _count_python(docs, self.analyzer, min_n, max_n, n_features, dtype)
-        else:
-            codes, offsets = _kernels.pack_documents(docs)
-            indptr, indices, data = _kernels.ngram_counts(
-                codes, offsets, analyzer=self.analyzer, ngram_range=(min_n, max_n),
-                n_features=n_features, dtype=dtype)
+        indptr, indices, data = count_ngrams(docs, self.analyzer, min_n, max_n, n_features, dtype)
         X_out = sp.csr_matrix((data, indices, indptr), shape=(len(docs), n_features), copy=False)
         X_out.has_canonical_format = True
         return X_out
@@ -219,91 +215,6 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
             "HashingNgramVectorizer has no feature names: each of its columns holds every n-gram that "
             "hashes to it. Use analyze(doc) to map a document's n-grams to columns, or "
             "arclf._kernels.hash_ngram(ngram, n_features).")
-
-
-# Pure-Python analyzers, line for line scikit-learn's (sklearn.feature_extraction.text).
-
-_WHITE_SPACES = None
-
-
-def _collapse_spaces(doc: str) -> str:
-    global _WHITE_SPACES
-    if _WHITE_SPACES is None:
-        import re
-
-        _WHITE_SPACES = re.compile(r"\s\s+")
-    return _WHITE_SPACES.sub(" ", doc)
-
-
-def _char_wb_ngrams(doc: str, min_n: int, max_n: int) -> list[str]:
-    grams = []
-    for w in _collapse_spaces(doc).split():
-        w = " " + w + " "
-        w_len = len(w)
-        for n in range(min_n, max_n + 1):
-            offset = 0
-            grams.append(w[offset:offset + n])
-            while offset + n < w_len:
-                offset += 1
-                grams.append(w[offset:offset + n])
-            if offset == 0:  # a padded word shorter than n is counted once
-                break
-    return grams
-
-
-def _char_ngrams(doc: str, min_n: int, max_n: int) -> list[str]:
-    doc = _collapse_spaces(doc)
-    grams = list(doc) if min_n == 1 else []
-    for n in range(max(min_n, 2), min(max_n, len(doc)) + 1):
-        grams.extend(doc[i:i + n] for i in range(len(doc) - n + 1))
-    return grams
-
-
-_TOKEN = None
-
-
-def _word_ngrams(doc: str, min_n: int, max_n: int) -> list[str]:
-    global _TOKEN
-    if _TOKEN is None:
-        import re
-
-        _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-    tokens = _TOKEN.findall(doc)
-    grams = list(tokens) if min_n == 1 else []
-    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-        grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
-    return grams
-
-
-_ANALYZE = {"char_wb": _char_wb_ngrams, "char": _char_ngrams, "word": _word_ngrams}
-
-# Small inputs in a process that has not loaded numba yet take the pure-Python paths
-# below, which give identical results: one article is featurized in milliseconds
-# instead of paying about half a second to import numba and load its cached kernels.
-_SMALL_TEXT = 20_000  # code points
-_SMALL_NNZ = 50_000
-
-
-def _count_python(docs, analyzer, min_n, max_n, n_features, dtype):
-    """CSR arrays of hashed n-gram counts, as :func:`arclf._kernels.ngram_counts` returns."""
-    from ._kernels import hash_ngram
-
-    analyze = _ANALYZE[analyzer]
-    columns = {}
-    indptr, indices, data = [0], [], []
-    for doc in docs:
-        row = {}
-        for gram, count in collections.Counter(analyze(doc, min_n, max_n)).items():
-            col = columns.get(gram)
-            if col is None:
-                col = columns[gram] = hash_ngram(gram, n_features)
-            row[col] = row.get(col, 0) + count
-        keys = sorted(row)
-        indices.extend(keys)
-        data.extend(row[k] for k in keys)
-        indptr.append(len(indices))
-    return (np.array(indptr, dtype=np.int32), np.array(indices, dtype=np.int32),
-            np.array(data, dtype=dtype))
 
 
 def _check_counts(X):

@@ -50,8 +50,9 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
 
     Parameters
     ----------
-    bundle : Bundle or path
-        A bundle, a ``model.joblib`` path or a run folder.
+    bundle : Bundle, ArrayPredictor or path
+        A bundle, what :func:`arclf.bundle.load_predictor` returns, a ``model.joblib`` path or a
+        run folder (loaded with :func:`~arclf.bundle.load_predictor`: no scikit-learn import).
     texts : list of str or list of dict
         Texts, or records with ``text`` (and optional ``id``).
     ids : list of str, optional
@@ -74,10 +75,10 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     BundleError
         ``bundle`` is a path that holds no readable bundle.
     """
-    from .bundle import Bundle, load_bundle
+    if isinstance(bundle, (str, Path)):
+        from .bundle import load_predictor
 
-    if not isinstance(bundle, Bundle):
-        bundle = load_bundle(bundle)
+        bundle = load_predictor(bundle)
     records = [t if isinstance(t, dict) else {"text": t} for t in texts]
     if not records:
         raise InputError("nothing to classify: no input text")
@@ -86,13 +87,7 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
             raise InputError(f"record {i}: text must be a string, got {type(rec.get('text')).__name__}")
     if ids is None:
         ids = [str(r.get("id", i)) for i, r in enumerate(records)]
-    X = bundle.featurizer.transform([r["text"] for r in records])
-    names = tasks or list(bundle.tasks)
-    per_task = {}
-    for name in names:
-        model = bundle.tasks[name]
-        proba = model.head.predict_proba(X)
-        per_task[name] = (list(model.head.classes_), proba)
+    per_task = bundle.predict_proba([r["text"] for r in records], tasks)
     out = []
     for i, rec in enumerate(records):
         answers = {}
@@ -117,11 +112,12 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
     InputError
         An input is missing, empty, binary, undecodable or has no Arabic letters.
     """
-    from .bundle import Bundle, load_bundle
     from .textio import iter_inputs
 
-    if not isinstance(bundle, Bundle):
-        bundle = load_bundle(bundle)
+    if isinstance(bundle, (str, Path)):
+        from .bundle import load_predictor
+
+        bundle = load_predictor(bundle)
     records = list(iter_inputs(inputs, stdin=stdin))
     if not records:
         raise InputError("no article found in the inputs")

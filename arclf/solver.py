@@ -311,6 +311,29 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.n_iter_ = None
         return self
 
+    @classmethod
+    def from_coef(cls, coef, intercept, classes, *, params=None) -> "LinearSVM":
+        """Build a fitted model from ``coef_`` (n_classes or 1, n_features), ``intercept_`` and ``classes_``."""
+        self = cls(**(params or {}))
+        self.classes_ = np.asarray(classes)
+        self.coef_ = np.ascontiguousarray(coef, dtype=np.float32)
+        self.intercept_ = np.asarray(intercept, dtype=np.float64)
+        self.n_features_in_ = self.coef_.shape[1]
+        self.n_iter_ = None
+        return self
+
+    def predict_proba(self, X):
+        """Softmax of the decision values: *not* calibrated probabilities.
+
+        Only used with ``calibration: none``; the default wraps this model in
+        :class:`arclf.pipeline.CalibratedLinear`, whose probabilities are calibrated.
+        """
+        scores = self.decision_function(X)
+        scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else np.array(scores)
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        return scores / scores.sum(axis=1, keepdims=True)
+
     def decision_function(self, X):
         """Scores of shape (n_samples, n_classes), or (n_samples,) for two classes."""
         check_is_fitted(self, "coef_")

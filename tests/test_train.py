@@ -124,3 +124,33 @@ def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
     assert sport.tasks["topic"].label == "sport"
     assert econ.tasks["topic"].label == "economy"
     assert sum(sport.tasks["topic"].scores.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page):
+    """The bundle's arrays score exactly as the rebuilt scikit-learn pipelines do."""
+    from arclf.bundle import load_predictor
+    from arclf.inference import ArrayPredictor
+
+    fast = load_predictor(trained_run.run_dir)
+    assert isinstance(fast, ArrayPredictor)
+    full = load_bundle(trained_run.run_dir)
+    texts = [seed_page.read_text(encoding="utf-8"), "سجل المهاجم هدفين في مباراة الدوري", "ارتفعت أسعار النفط"]
+    a, b = fast.predict_proba(texts), full.predict_proba(texts)
+    for task in ("topic", "region", "source_type"):
+        assert a[task][0] == b[task][0]
+        np.testing.assert_allclose(a[task][1], b[task][1], atol=1e-5)
+    # and the in-memory bundle of the run gives the same answers as the saved one
+    np.testing.assert_allclose(trained_run.bundle.predict_proba(texts)["topic"][1], b["topic"][1], atol=1e-6)
+
+
+def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
+    """`arclf predict` must start fast: loading an array bundle and predicting imports no scikit-learn."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from arclf.predict import predict_files; "
+            f"p = predict_files({str(trained_run.run_dir)!r}, [{str(seed_page)!r}]); "
+            "print(p[0].tasks['topic'].label, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1] == "False"
+    assert out[0] in trained_run.metrics["tasks"]["topic"]["labels"]
