@@ -76,10 +76,27 @@ def _console(err: bool = False):
     return Console(stderr=err, soft_wrap=False)
 
 
+_MAX_WIDTH = 400  # columns of a table printed into a pipe or file
+
+
+def _print_wide(*renderables) -> None:
+    """Print rich tables on stdout; into a pipe or file they get their natural width instead of 80 columns."""
+    from rich.console import Console, Group
+    from rich.measure import Measurement
+
+    out = _console()
+    if not out.is_terminal:
+        width = Measurement.get(out, out.options.update(width=_MAX_WIDTH), Group(*renderables)).maximum
+        out = Console(width=min(max(width, 80), _MAX_WIDTH), soft_wrap=False)
+    for item in renderables:
+        out.print(item, soft_wrap=isinstance(item, str))
+
+
+
 @app.command()
 @handle_errors
 def train(
-    config: Path = typer.Argument(..., help="YAML config (see configs/).", dir_okay=False),
+    config: Path = typer.Argument(..., help="YAML config (see configs/), or an experiment file (a YAML with base:).", dir_okay=False),
     set_: List[str] = typer.Option([], "--set", help="Override a config key, e.g. --set cv.folds=3 (repeatable)."),
     data_dir: Optional[Path] = DataDir,
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Run folder to create (default experiments/runs/<name>/<time>-<hash>)."),
@@ -87,12 +104,22 @@ def train(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse or store cached features."),
     quiet: bool = Quiet,
 ):
-    """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle."""
+    """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle.
+
+    An experiment file (base: plus variants: or grid:) trains every variant as its own run, all in experiments/runs/<experiment name>/.
+    """
+    from .experiments import is_experiment
     from .train import train as train_fn
 
+    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None)
+    if config.is_file() and is_experiment(config):
+        return _train_experiment(config, output_dir, quiet, **options)
     with progress_bars(quiet) as progress:
-        result = train_fn(config, overrides=set_, data_dir=data_dir, output_dir=output_dir, cv=not no_cv,
-                          use_cache=False if no_cache else None, progress=progress)
+        result = train_fn(config, output_dir=output_dir, progress=progress, **options)
+    _print_training(result)
+
+
+def _print_training(result) -> None:
     out = _console()
     for name, task in result.metrics["tasks"].items():
         cv = task.get("cv")
@@ -109,20 +136,53 @@ def train(
         out.print(f"run: {result.run_dir}")
 
 
-def _render_predictions(preds, fmt: str, top_k: Optional[int]):
+def _train_experiment(path: Path, output_dir: Optional[Path], quiet: bool, **options) -> None:
+    """Train every variant of an experiment file; one line per variant with its headline."""
+    from .experiments import run_experiment
+
+    if output_dir is not None:
+        _fail("--output-dir names one run folder, but an experiment writes one per variant "
+              "(into experiments/runs/<experiment name>/); leave it out", 2)
+    from rich.markup import escape
+
+    err = _console(err=True)
+
+    def announce(i: int, total: int, name: str) -> None:
+        if not quiet:
+            err.print(f"[dim]variant {i + 1}/{total}: {escape(name)}[/]")
+
+    with progress_bars(quiet) as progress:
+        results = run_experiment(path, on_variant=announce, progress=progress, **options)
+    out = _console()
+    for result in results:
+        heads = [result.headline(t) for t in result.metrics["tasks"]]
+        scores = "; ".join(f"{h['task']} macro-F1 {h['macro_f1']:.4f} ± {h['std']:.4f}" if h["split"] else f"{h['task']} (no CV)"
+                           for h in heads)
+        split = next((h["split"] for h in heads if h["split"]), None)
+        out.print(f"[bold]{escape(str(result.run.get('variant')))}[/]: {scores}" + (f" [dim]({split})[/]" if split else "")
+                  + (f" → {escape(str(result.run_dir))}" if result.run_dir else ""), soft_wrap=True)
+
+
+def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional[list] = None):
+    """Print predictions; ``reasons`` (one ``{task: [(ngram, contribution), ...]}`` per prediction) adds explanations."""
     if fmt == "jsonl":
-        for p in preds:
-            sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        for i, p in enumerate(preds):
+            rec = p.to_dict()
+            if reasons is not None:
+                rec["explain"] = {t: [[g, round(c, 6)] for g, c in pairs] for t, pairs in reasons[i].items()}
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
         import csv
 
         tasks = list(preds[0].tasks) if preds else []
         writer = csv.writer(sys.stdout)
-        writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")])
-        for p in preds:
+        writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
+                        + ([f"{t}_explain" for t in tasks] if reasons is not None else []))
+        for i, p in enumerate(preds):
             writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, f"{p.tasks[t].proba:.4f}",
-                                                                    json.dumps(p.tasks[t].scores, ensure_ascii=False))])
+                                                                    json.dumps(p.tasks[t].scores, ensure_ascii=False))]
+                            + ([json.dumps(reasons[i][t], ensure_ascii=False) for t in tasks] if reasons is not None else []))
         return
     from rich.table import Table
 
@@ -139,10 +199,46 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int]):
             rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[1:k])
             cells.append(f"[bold]{tp.label}[/] {tp.proba:.2f}" + (f"\n[dim]{rest}[/]" if rest else ""))
         table.add_row(p.id, *cells)
-    _console().print(table)
+    out = _console()
+    out.print(table)
+    for p, why in zip(preds, reasons or []):
+        out.print(_explanation_table(p, why))
     notes = sorted({f"{p.id}: read as {p.info['encoding']}" for p in preds if p.info.get("encoding") not in (None, "utf-8", "utf_8")})
     for note in notes:
         typer.echo(note, err=True)
+
+
+def _explanation_table(pred, reasons: dict):
+    """One small table: per task, the explained label and its n-grams with their contributions."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"why: {escape(pred.id)}", title_justify="left", show_lines=True)
+    for col in ("task", "label", "n-gram", "contribution"):
+        table.add_column(col, justify="right" if col == "contribution" else "left")
+    for task, pairs in reasons.items():
+        label = next(iter(pred.tasks[task].scores))
+        table.add_row(task, label, "\n".join(escape(g) for g, _ in pairs), "\n".join(f"{c:+.4f}" for _, c in pairs))
+    return table
+
+
+def _rewindable(stream):
+    """Standard input read once into memory, so the explanations can read the same articles again."""
+    import io
+
+    return None if stream is None else io.BytesIO(stream.read())
+
+
+def _explain(model, inputs: List[str], stdin, preds, k: int) -> list[dict]:
+    """Per prediction and task, the n-grams that pushed its most probable label most."""
+    from .explain import explain_prediction
+    from .textio import iter_inputs
+
+    if stdin is not None:
+        stdin.seek(0)
+    pipelines = {t: model.pipeline(t) for t in (preds[0].tasks if preds else [])}
+    return [{t: explain_prediction(pipe, rec["text"], k=k, label=next(iter(p.tasks[t].scores))) for t, pipe in pipelines.items()}
+            for rec, p in zip(iter_inputs(inputs, stdin=stdin), preds)]
 
 
 @app.command()
@@ -154,6 +250,7 @@ def predict(
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Keep the k most probable labels per task."),
     min_proba: Optional[float] = typer.Option(None, "--min-proba", min=0.0, max=1.0, help="Below this probability the label is 'unknown'."),
     explain: bool = typer.Option(False, "--explain", help="Show the n-grams that pushed each prediction most."),
+    explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
     from .predict import predict_files
@@ -161,8 +258,13 @@ def predict(
     if format not in ("table", "jsonl", "csv"):
         _fail(f"--format must be table, jsonl or csv, got {format!r}", 2)
     stdin = sys.stdin.buffer if "-" in inputs else None
+    if explain:  # the bundle is loaded once, and standard input kept, for the explanations
+        from .bundle import load_bundle
+
+        bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba)
-    _render_predictions(preds, format, top_k)
+    reasons = _explain(bundle, inputs, stdin, preds, explain_k) if explain else None
+    _render_predictions(preds, format, top_k, reasons)
 
 
 @app.command()
@@ -192,6 +294,247 @@ def data_fetch(
         cb = (lambda done, total: progress(f"fetch {name}", done, total or done)) if progress else None
         path = fetch(name, url=url, dest_dir=dest, progress=cb)
     typer.echo(str(path))
+
+
+RunsRoot = typer.Option(Path("experiments") / "runs", "--root", help="Where experiment folders live (for names and globs).")
+COMPARE_FORMATS = ("table", "markdown", "json", "csv")
+
+
+def _choice(value: str, allowed: tuple, option: str = "--format") -> str:
+    if value not in allowed:
+        _fail(f"{option} must be {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}", 2)
+    return value
+
+
+def _print_json(data) -> None:
+    from .runs_io import json_default
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=json_default))
+
+
+def _hush_datasets() -> None:
+    """No 'Saving the dataset' bars from the datasets library when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        import datasets
+
+        datasets.disable_progress_bars()
+
+
+@app.command()
+@handle_errors
+def compare(
+    runs: List[str] = typer.Argument(..., help="Run folders, globs, or experiment names (all their finished runs)."),
+    root: Path = RunsRoot,
+    task: Optional[str] = typer.Option(None, "--task", help="Task to compare (default: the first one all runs share)."),
+    metric: str = typer.Option("macro_f1", "--metric", help="accuracy, macro_f1 or weighted_f1: ranks the runs."),
+    sort_by: Optional[str] = typer.Option(None, "--sort-by", help="Sort by a metric, <metric>_std, run, created or a dotted config key."),
+    ascending: bool = typer.Option(False, "--ascending", help="Sort ascending (default: best first)."),
+    all_keys: bool = typer.Option(False, "--all", help="Show every config key, not only those that differ."),
+    table: bool = typer.Option(False, "--table", help="With two runs, show the ranked table too."),
+    format: str = typer.Option("table", "--format", "-f", help="table, markdown, json or csv (csv: the ranked table)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", dir_okay=False, help="Also draw the metric per run into this PNG file."),
+):
+    """Compare finished runs: their differing settings and metrics, ranked within comparable groups.
+
+    With two runs: what changed from the first to the second (settings, metrics, per-class and confusion deltas) and whether it is significant.
+    """
+    from .compare import compare_runs, compare_two, plot_comparison
+    from .runs_io import resolve_runs
+
+    _choice(format, COMPARE_FORMATS)
+    found = resolve_runs(runs, root)
+    pair = compare_two(*found, task=task) if len(found) == 2 and format != "csv" else None
+    ranked = None if pair is not None and not table else compare_runs(
+        found, task=task, metric=metric, sort_by=sort_by, ascending=ascending, all_keys=all_keys)
+    _render_comparison(ranked, pair, format)
+    if plot is not None:
+        typer.echo(f"plot: {plot_comparison(found, plot, task=task, metric=metric)}", err=True)
+
+
+def _render_comparison(ranked, pair, fmt: str) -> None:
+    """Print the ranked table and/or the pair view (either may be None)."""
+    if fmt == "json":
+        if ranked is not None and pair is not None:
+            return _print_json({"comparison": ranked.to_dict(), "pair": pair.to_dict()})
+        return _print_json((pair or ranked).to_dict())
+    if fmt == "csv":
+        return typer.echo(ranked.to_csv(), nl=False)
+    parts = [x for x in (ranked, pair) if x is not None]
+    if fmt == "markdown":
+        return typer.echo("\n".join(x.to_markdown() for x in parts), nl=False)
+    _print_wide(*(x.to_rich() for x in parts))
+
+
+@app.command()
+@handle_errors
+def report(
+    runs: List[str] = typer.Argument(..., help="Run folders, globs, or experiment names (all their finished runs)."),
+    root: Path = RunsRoot,
+):
+    """Write the figures and report.md of finished runs into their folders and print the paths written."""
+    from .report import write_report
+    from .runs_io import resolve_runs
+
+    for run in resolve_runs(runs, root):
+        written = write_report(run.path)
+        for path in [written, *sorted(run.path.glob("*.png"))]:
+            typer.echo(str(path))
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    bundle: Path = typer.Argument(..., help="A model.joblib, or a run folder (e.g. experiments/runs/<config>/latest)."),
+    data: Path = typer.Option(..., "--data", exists=True, dir_okay=False,
+                              help="YAML config naming the data to score (its data section; tasks may be left out)."),
+    set_: List[str] = typer.Option([], "--set", help="Override a key of the --data config, e.g. --set data.sample=500 (repeatable)."),
+    data_dir: Optional[Path] = DataDir,
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Run folder to create (default experiments/runs/<name>/<time>-eval-<hash>)."),
+    quiet: bool = Quiet,
+):
+    """Score a trained model on other data (cross-corpus) and save the scores as a run folder.
+
+    Each model task whose label field the data has is scored on the rows whose true label the model knows; other rows are counted per label.
+    """
+    from .crosscorpus import evaluate_bundle
+
+    _hush_datasets()
+    with progress_bars(quiet) as progress:
+        result = evaluate_bundle(bundle, data, overrides=set_, data_dir=data_dir, output_dir=output_dir, progress=progress)
+    _print_evaluation(result)
+
+
+def _print_evaluation(result) -> None:
+    from rich.markup import escape
+
+    out = _console()
+    for name, entry in result.metrics["tasks"].items():
+        cv = entry["cv"]
+        excluded = escape(", ".join(f"{lab} {n}" for lab, n in entry["excluded"].items()))
+        out.print(f"[bold]{name}[/]: macro-F1 {cv['macro_f1']['mean']:.4f}, accuracy {cv['accuracy']['mean']:.4f} "
+                  f"[dim]({cv['split']}, {entry['n_examples']} rows scored)[/]", soft_wrap=True)
+        if excluded:
+            out.print(f"  excluded (label unknown to the model): {excluded}", soft_wrap=True)
+    for name, why in result.run.get("skipped_tasks", {}).items():
+        out.print(f"[bold]{name}[/]: not scored: {escape(why)}", soft_wrap=True)
+    for note in result.run.get("notes", []):
+        out.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if result.run_dir:
+        out.print(f"run: {escape(str(result.run_dir))}", soft_wrap=True)
+
+
+@data_app.command("list")
+@handle_errors
+def data_list(
+    data_dir: Optional[Path] = DataDir,
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+):
+    """List the corpora arclf knows by name: where each was found, its licence and how to cite it."""
+    from .inspect import list_corpora
+
+    _choice(format, ("table", "json"))
+    corpora = list_corpora(data_dir)
+    if format == "json":
+        return _print_json(corpora)
+    _print_wide(_corpora_table(corpora))
+
+
+def _corpora_table(corpora: list):
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Known corpora", title_justify="left", show_lines=True)
+    for col in ("name", "found at", "description", "licence"):
+        table.add_column(col, overflow="fold")
+    for c in corpora:
+        table.add_row(f"[bold]{c['name']}[/]", escape(c["path"]) if c["found"] else "[red]not found[/]",
+                      escape(c["description"]), escape(c["licence"]))
+    return table
+
+
+@data_app.command("inspect")
+@handle_errors
+def data_inspect(
+    source: str = typer.Argument(..., help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
+    data_dir: Optional[Path] = DataDir,
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+    near: float = typer.Option(0.8, "--near", min=0.0, max=1.0, help="Jaccard threshold of near duplicates; 0 skips them."),
+):
+    """Describe a corpus before training: labels per field and source, lengths, duplicates, encodings, skips, unmapped labels."""
+    from .inspect import inspect_corpus
+
+    _choice(format, ("table", "json"))
+    _hush_datasets()
+    found = inspect_corpus(source, data_dir=data_dir, near_threshold=near or None)
+    if format == "json":
+        return _print_json(found)
+    _print_wide(*(item for corpus in found["corpora"] for item in _corpus_view(corpus)))
+
+
+def _counts_text(counts: dict, limit: int = 6) -> str:
+    from rich.markup import escape
+
+    items = list(counts.items())
+    text = ", ".join(f"{escape(str(k))} {n}" for k, n in items[:limit])
+    return text + (f", … {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _corpus_view(c: dict) -> list:
+    """Rich renderables describing one corpus of :func:`arclf.inspect.inspect_corpus`."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    def table(title, *columns):
+        t = Table(title=title, title_justify="left")
+        for col in columns:
+            t.add_column(col, overflow="fold")
+        return t
+
+    splits = f"; splits: {_counts_text(c['splits'])}" if c.get("splits") else ""
+    items = [f"[bold]{escape(c['corpus'])}[/] ({c['reader']} reader, {escape(str(c['path']))}): {c['records']} record{'s' if c['records'] != 1 else ''}{splits}"]
+    labels = table("Labels per field", "field", "records per value")
+    for field, counts in c["labels"].items():
+        labels.add_row(field, _counts_text(counts, limit=15))
+    items.append(labels)
+    per_source = table("Per source", "source", "records", "length p50", "sections", "topics")
+    for src, s in c["per_source"].items():
+        per_source.add_row(escape(src), str(s["records"]), str(s["length"]["p50"]), _counts_text(s.get("section", {}), 4),
+                           _counts_text(s.get("topic", {}), 4))
+    items.append(per_source)
+    length = table("Length (characters)", "p5", "p50", "p95", "min", "max", "mean", "empty texts")
+    length.add_row(*[str(c["length"][k]) for k in ("p5", "p50", "p95", "min", "max", "mean")], str(c["empty_texts"]))
+    items.append(length)
+    dups = table("Duplicates", "kind", "groups", "articles", "groups with conflicting labels")
+    for kind, d in c["duplicates"].items():
+        name = kind if kind == "exact" else f"{kind} (Jaccard ≥ {d.get('threshold')})"
+        dups.add_row(name, str(d["groups"]), str(d["examples"]), _counts_text(d.get("conflicting_groups") or {}))
+    items.append(dups)
+    other = table("Reading", "what", "details")
+    other.add_row("encodings", _counts_text(c.get("encodings") or {}) or "—")
+    other.add_row("skipped", _counts_text(c.get("skipped") or {}) or "none")
+    unknown = c.get("unknown_labels") or []
+    other.add_row("unknown raw labels", ", ".join(escape(f"{u['field']}={u['value']} ({u['count']})") for u in unknown[:10])
+                  + (f", … {len(unknown) - 10} more" if len(unknown) > 10 else "") if unknown else "none")
+    other.add_row("label map", escape(str((c.get("label_map") or "—"))))
+    for note in c.get("notes") or []:
+        other.add_row("note", escape(note))
+    items.append(other)
+    return items
+
+
+@data_app.command("export")
+@handle_errors
+def data_export(
+    source: str = typer.Argument(..., help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
+    out: Path = typer.Argument(..., dir_okay=False, help="File to write: .parquet or .jsonl."),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Write a corpus's records, normalized to arclf's schema with derived labels, to a .parquet or .jsonl file."""
+    from .inspect import export_corpus
+
+    _hush_datasets()
+    result = export_corpus(source, out, data_dir=data_dir)
+    typer.echo(f"{result['records']} records ({', '.join(result['corpora'])}) written to {result['path']}")
 
 
 def main() -> None:  # pragma: no cover
