@@ -86,29 +86,96 @@ def _stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 
 def _load(cfg: Config, data_dir, progress: Progress):
+    """Load the corpora; return the dataset, the rows kept, their non-text columns and reports.
+
+    Texts stay in the memory-mapped Arrow dataset and are read chunk by chunk later, so the
+    whole corpus is never held as Python strings beside its feature matrix.
+    """
+    import pyarrow.compute as pc
+
     from .data import load_corpora
 
     progress("load", 0, 1)
     ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir, cache=cfg.cache)
-    needed = {"id", "text", "source", "split", *(t.field for t in cfg.tasks)}
+    ds = ds.flatten_indices() if ds._indices is not None else ds
+    needed = {"id", "source", "split", *(t.field for t in cfg.tasks)}
     cols = ds.select_columns([c for c in ds.column_names if c in needed]).to_dict()  # plain lists, not lazy columns
-    keep = np.flatnonzero([len(t.strip()) >= max(cfg.data.min_chars, 1) for t in cols["text"]])
-    short = len(cols["text"]) - len(keep)
+    text = ds.data.column("text")
+    lengths = pc.utf8_length(pc.utf8_trim_whitespace(text)).to_numpy(zero_copy_only=False)
+    keep = np.flatnonzero(lengths >= max(cfg.data.min_chars, 1))
+    short = len(lengths) - len(keep)
     if cfg.data.sample:
         first = task_labels(cols, cfg.tasks[0])[keep]
         keep = keep[_stratified_sample(first, cfg.data.sample, cfg.seed)]
     cols = {k: [v[i] for i in keep] for k, v in cols.items()}
     progress("load", 1, 1)
-    return cols, reports, short
+    return ds, keep, cols, reports, short
 
 
-def _duplicate_groups(texts, cfg: Config):
-    from .dedup import exact_duplicate_groups, near_duplicate_groups
+_CHUNK = 1000  # articles read, normalized and featurized at a time
 
-    groups = exact_duplicate_groups(texts)
+
+def _text_chunks(ds, keep: np.ndarray):
+    """Yield lists of the kept texts, ``_CHUNK`` at a time, in ``keep`` order."""
+    import pyarrow as pa
+
+    text = ds.data.column("text")
+    for start in range(0, len(keep), _CHUNK):
+        chunk = text.take(pa.array(keep[start:start + _CHUNK]))
+        yield chunk.to_pylist()
+        del chunk
+        pa.default_memory_pool().release_unused()
+
+
+def _digests(ds, keep: np.ndarray, group_duplicates: bool, progress: Progress):
+    """One pass over the texts: a 128-bit digest per text (for the data fingerprint) and, with
+    ``group_duplicates``, one of its :func:`arclf.textnorm.normalize_for_dedup` form (exact duplicates)."""
+    import hashlib
+
+    from .textnorm import normalize_for_dedup
+
+    def digest(t: str) -> bytes:
+        return hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    texts, dedup = [], []
+    for chunk in _text_chunks(ds, keep):
+        texts.extend(map(digest, chunk))
+        if group_duplicates:
+            dedup.extend(digest(normalize_for_dedup(t)) for t in chunk)
+        progress("read", len(texts), len(keep))
+    return texts, dedup
+
+
+def _release_free_memory() -> None:
+    """Hand freed memory back to the system: Arrow's pool and glibc's heap keep it otherwise."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed blocks otherwise
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _first_seen_ids(keys) -> np.ndarray:
+    """Group ids numbered in order of first occurrence (equal keys share an id)."""
+    _, first, inverse = np.unique(np.asarray(keys, dtype="S16"), return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
+
+
+def _duplicate_groups(ds, keep, dedup_keys, cfg: Config):
+    """Exact duplicate groups from the normalized-text digests, merged with near-duplicate groups if asked."""
+    groups = _first_seen_ids(dedup_keys)
     if cfg.cv.near_duplicates:
-        near = near_duplicate_groups(texts, threshold=cfg.cv.near_duplicates, seed=cfg.seed)
-        groups = _merge_groups(groups, near)
+        from .dedup import near_duplicate_groups
+
+        texts = [t for chunk in _text_chunks(ds, keep) for t in chunk]
+        groups = _merge_groups(groups, near_duplicate_groups(texts, threshold=cfg.cv.near_duplicates, seed=cfg.seed))
     return groups
 
 
@@ -138,56 +205,65 @@ def _dup_report(groups: np.ndarray, labels: np.ndarray) -> dict:
     return {"groups": int((counts > 1).sum()), "examples": int(multi.sum()), "conflicting_groups": int(conflicting)}
 
 
-def _stack_rows(chunks: list):
-    """Stack CSR chunks into one matrix, freeing each chunk once copied (peak: result + one chunk)."""
-    import scipy.sparse as sp
-
-    if len(chunks) == 1:
-        return chunks.pop()
-    nnz = sum(c.nnz for c in chunks)
-    n_rows = sum(c.shape[0] for c in chunks)
-    index_dtype = np.int64 if nnz > np.iinfo(np.int32).max else np.int32
-    data = np.empty(nnz, dtype=chunks[0].dtype)  # pages are only touched as they are filled
-    indices = np.empty(nnz, dtype=index_dtype)
-    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
-    pos = row = 0
-    n_cols = chunks[0].shape[1]
-    chunks.reverse()
-    while chunks:
-        c = chunks.pop()
-        data[pos:pos + c.nnz] = c.data
-        indices[pos:pos + c.nnz] = c.indices
-        indptr[row + 1:row + 1 + c.shape[0]] = c.indptr[1:] + pos
-        pos += c.nnz
-        row += c.shape[0]
-        del c
-    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols), copy=False)
-
-
 def _to_hash_space(head, kept: np.ndarray, n_hash: int):
     """Renumber a fitted head's TF-IDF columns from the compact space back to the featurizer's hash columns."""
     head.named_steps["tfidf"].renumber_columns(kept, n_hash)
     return head
 
 
-def _featurize(cfg: Config, texts, fingerprint: str, progress: Progress, use_cache: bool):
+def _ngram_bound(length: int, cfg: Config) -> int:
+    """An upper bound on the distinct hashed n-grams of a text of ``length`` characters."""
+    f = cfg.features
+    bound = 0
+    if f.kind in ("char", "union"):
+        bound += (f.char.ngram_range[1] - f.char.ngram_range[0] + 1) * (3 * length + 2)
+    if f.kind in ("word", "union"):
+        bound += (f.word.ngram_range[1] - f.word.ngram_range[0] + 1) * (length + 1)
+    return bound
+
+
+def _featurize(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cache: bool):
+    """Raw hashed n-gram counts of the kept texts, from the feature cache or chunk by chunk.
+
+    Chunks are copied into arrays sized by an upper bound on the n-grams; untouched pages of
+    those arrays are never resident, and the arrays are shrunk in place at the end, so the peak
+    is the matrix plus one chunk.
+    """
+    import pyarrow.compute as pc
+    import scipy.sparse as sp
+
     from .featcache import FeatureCache
     from .pipeline import build_featurizer
 
-    featurizer = build_featurizer(cfg).fit(texts[:1])
+    featurizer = build_featurizer(cfg).fit([""])
     cache = FeatureCache()
     key = cache.key(fingerprint, featurizer)
     X = cache.get(key) if use_cache else None
-    hit = X is not None
-    if X is None:
-        X, step = [], 2000
-        for start in range(0, len(texts), step):
-            X.append(featurizer.transform(texts[start:start + step]))
-            progress("featurize", min(start + step, len(texts)), len(texts))
-        X = _stack_rows(X)
-        if use_cache:
-            cache.put(key, X)
-    return featurizer, X, hit
+    if X is not None:
+        return featurizer, X, True
+    lengths = pc.utf8_length(ds.data.column("text")).to_numpy(zero_copy_only=False)[keep]
+    bound = int(sum(_ngram_bound(int(n), cfg) for n in lengths)) + 1
+    data = np.empty(bound, dtype=np.float32)  # virtual until written
+    indices = np.empty(bound, dtype=np.int32)
+    indptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    pos = row = 0
+    for texts in _text_chunks(ds, keep):
+        chunk = featurizer.transform(texts)
+        data[pos:pos + chunk.nnz] = chunk.data
+        indices[pos:pos + chunk.nnz] = chunk.indices
+        indptr[row + 1:row + 1 + chunk.shape[0]] = chunk.indptr[1:] + pos
+        pos += chunk.nnz
+        row += chunk.shape[0]
+        del chunk
+        progress("featurize", row, len(keep))
+    data.resize(pos, refcheck=False)
+    indices.resize(pos, refcheck=False)
+    if pos <= np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+    X = sp.csr_matrix((data, indices, indptr), shape=(len(keep), featurizer.transform([""]).shape[1]), copy=False)
+    if use_cache:
+        cache.put(key, X)
+    return featurizer, X, False
 
 
 def _scaled_path(cfg: Config) -> bool:
@@ -396,24 +472,27 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     mon = StageMonitor()
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     with mon.stage("load"):
-        cols, reports, n_short = _load(cfg, data_dir, progress)
-    texts, ids = cols["text"], cols["id"]
-    if len(texts) < 2:
+        ds, keep, cols, reports, n_short = _load(cfg, data_dir, progress)
+    ids = cols["id"]
+    if len(ids) < 2:
         raise DataError(f"{cfg.name}: fewer than 2 usable examples after loading")
     task_ys = {t.name: task_labels(cols, t) for t in cfg.tasks}
-    fingerprint = data_fingerprint(ids, texts, *task_ys.values())
     with mon.stage("duplicates"):
-        groups = _duplicate_groups(texts, cfg) if cfg.cv.group_duplicates else np.arange(len(texts))
+        text_digests, dedup_keys = _digests(ds, keep, cfg.cv.group_duplicates, progress)
+        _release_free_memory()
+        fingerprint = data_fingerprint(ids, [d.hex() for d in text_digests], *task_ys.values())
+        groups = _duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
     with mon.stage("featurize"):
-        featurizer, X, cache_hit = _featurize(cfg, texts, fingerprint, progress, use_cache)
+        featurizer, X, cache_hit = _featurize(cfg, ds, keep, fingerprint, progress, use_cache)
+        del ds  # unmaps the corpus
+        _release_free_memory()
         n_hash = X.shape[1]
         X, kept = compact_columns(X, cfg.features.min_df)
         run_cv = cv and cfg.cv.scheme != "none"
         if run_cv and _scaled_path(cfg) and cfg.features.sublinear_tf:  # 1 + log(tf) once, shared by every fold
             np.log(X.data, out=X.data)
             X.data += 1
-    n_examples = len(texts)
-    del texts, cols["text"]  # the matrix is all that is needed from here on
+    n_examples = len(ids)
     metrics = {"schema_version": 1, "tasks": {}}
     heads, oofs, dups = {}, {}, {}
     for task in cfg.tasks:

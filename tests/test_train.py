@@ -154,3 +154,18 @@ def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[1] == "False"
     assert out[0] in trained_run.metrics["tasks"]["topic"]["labels"]
+
+
+def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
+    """Training groups duplicates from digests of normalized texts: the same partition as arclf.dedup."""
+    import hashlib
+
+    from arclf.dedup import exact_duplicate_groups
+    from arclf.textnorm import normalize_for_dedup
+    from arclf.train import _first_seen_ids
+
+    texts = [r["text"] for r in ant_sample]
+    texts += texts[:25] + [t.replace(" ", "  ") for t in texts[25:40]]  # exact copies and whitespace variants
+    keys = [hashlib.blake2b(normalize_for_dedup(t).encode(), digest_size=16).digest() for t in texts]
+    np.testing.assert_array_equal(_first_seen_ids(keys), exact_duplicate_groups(texts))
+    assert len(set(_first_seen_ids(keys))) <= len(texts) - 40
