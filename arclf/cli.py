@@ -498,11 +498,11 @@ def _corpus_view(c: dict) -> list:
     items.append(labels)
     per_source = table("Per source", "source", "records", "length p50", "sections", "topics")
     for src, s in c["per_source"].items():
-        per_source.add_row(escape(src), str(s["records"]), str(s["length"]["p50"]), _counts_text(s.get("section", {}), 4),
+        per_source.add_row(escape(src), str(s["records"]), f'{s["length"]["p50"]:.0f}', _counts_text(s.get("section", {}), 4),
                            _counts_text(s.get("topic", {}), 4))
     items.append(per_source)
     length = table("Length (characters)", "p5", "p50", "p95", "min", "max", "mean", "empty texts")
-    length.add_row(*[str(c["length"][k]) for k in ("p5", "p50", "p95", "min", "max", "mean")], str(c["empty_texts"]))
+    length.add_row(*[f"{c['length'][k]:.0f}" for k in ("p5", "p50", "p95", "min", "max", "mean")], str(c["empty_texts"]))
     items.append(length)
     dups = table("Duplicates", "kind", "groups", "articles", "groups with conflicting labels")
     for kind, d in c["duplicates"].items():

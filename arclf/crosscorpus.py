@@ -255,21 +255,11 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     return EvalResult(run_dir, metrics, run, oofs)
 
 
-class _EvalRunWriter(RunWriter):
-    """A :class:`RunWriter` that leaves ``<parent>/latest`` alone: it must keep naming a run with a model."""
-
-    def commit(self) -> Path:
-        import os
-
-        os.replace(self.path, self.final)
-        return self.final
-
-
 def _write_run(cfg: Config, out: Path, run: dict, metrics: dict, oofs: dict, mon: StageMonitor) -> Path:
     import yaml
 
     out = Path(out)
-    writer = _EvalRunWriter(out.parent, out.name)
+    writer = RunWriter(out.parent, out.name)
     try:
         path = writer.path
         with mon.stage("save"):
@@ -289,7 +279,7 @@ def _write_run(cfg: Config, out: Path, run: dict, metrics: dict, oofs: dict, mon
             import warnings
 
             warnings.warn(f"report figures not written ({exc.__class__.__name__}: {exc}); run `arclf report {writer.final}`")
-        return writer.commit()
+        return writer.commit(link_latest=False)  # latest must keep naming a run with a model
     except BaseException:
         writer.abort()
         raise

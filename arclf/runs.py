@@ -158,8 +158,11 @@ class RunWriter:
     def new_id(config_hash: str) -> str:
         return f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{config_hash}"
 
-    def commit(self) -> Path:
+    def commit(self, *, link_latest: bool = True) -> Path:
+        """Rename the finished run into place; point ``latest`` at it unless ``link_latest`` is False."""
         os.replace(self.path, self.final)
+        if not link_latest:
+            return self.final
         link = self.parent / "latest"
         tmp_link = self.parent / f".latest-{os.getpid()}"
         try:
