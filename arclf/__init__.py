@@ -17,20 +17,18 @@ __all__ = [
 ]
 
 
+_LAZY = {  # public name -> module holding it (module names differ from function names on purpose:
+    # a submodule called `train` would replace the function `arclf.train` once imported)
+    "train": "training", "predict": "prediction", "load_bundle": "bundle", "load_config": "config",
+    "load_corpus": "data",
+}
+
+
 def __getattr__(name):  # lazy: `import arclf` must stay fast for `arclf predict`
-    if name == "train":
-        from .train import train
-        return train
-    if name == "predict":
-        from .predict import predict
-        return predict
-    if name == "load_bundle":
-        from .bundle import load_bundle
-        return load_bundle
-    if name == "load_config":
-        from .config import load_config
-        return load_config
-    if name == "load_corpus":
-        from .data import load_corpus
-        return load_corpus
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'arclf' has no attribute {name!r}")

@@ -109,7 +109,7 @@ def train(
     An experiment file (base: plus variants: or grid:) trains every variant as its own run, all in experiments/runs/<experiment name>/.
     """
     from .experiments import is_experiment
-    from .train import train as train_fn
+    from .training import train as train_fn
 
     options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None)
     if config.is_file() and is_experiment(config):
@@ -121,6 +121,7 @@ def train(
 
 def _print_training(result) -> None:
     out = _console()
+    out.soft_wrap = True  # one line per result, even when piped
     for name, task in result.metrics["tasks"].items():
         cv = task.get("cv")
         if cv:
@@ -163,6 +164,13 @@ def _train_experiment(path: Path, output_dir: Optional[Path], quiet: bool, **opt
                   + (f" → {escape(str(result.run_dir))}" if result.run_dir else ""), soft_wrap=True)
 
 
+def _encoding_notes(preds) -> None:
+    """Name every input that was not UTF-8, on stderr (whatever the output format)."""
+    for note in sorted({f"{p.id}: read as {p.info['encoding']}" for p in preds
+                        if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii")}):
+        typer.echo(note, err=True)
+
+
 def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional[list] = None):
     """Print predictions; ``reasons`` (one ``{task: [(ngram, contribution), ...]}`` per prediction) adds explanations."""
     if fmt == "jsonl":
@@ -203,9 +211,7 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
     out.print(table)
     for p, why in zip(preds, reasons or []):
         out.print(_explanation_table(p, why))
-    notes = sorted({f"{p.id}: read as {p.info['encoding']}" for p in preds if p.info.get("encoding") not in (None, "utf-8", "utf_8")})
-    for note in notes:
-        typer.echo(note, err=True)
+
 
 
 def _explanation_table(pred, reasons: dict):
@@ -253,7 +259,7 @@ def predict(
     explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
-    from .predict import predict_files
+    from .prediction import predict_files
 
     if format not in ("table", "jsonl", "csv"):
         _fail(f"--format must be table, jsonl or csv, got {format!r}", 2)
@@ -265,6 +271,7 @@ def predict(
     preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba)
     reasons = _explain(bundle, inputs, stdin, preds, explain_k) if explain else None
     _render_predictions(preds, format, top_k, reasons)
+    _encoding_notes(preds)
 
 
 @app.command()

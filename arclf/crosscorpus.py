@@ -110,7 +110,7 @@ def _predict_rows(bundle, chunks, ids, wanted: np.ndarray, tasks: list[str], pro
     ``chunks`` yields the texts of every row in order, a batch at a time (so a large corpus is
     never held as Python strings at once).
     """
-    from .predict import predict
+    from .prediction import predict
 
     out, start, total = {}, 0, int(wanted.sum())
     for texts in chunks:
@@ -187,7 +187,7 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     training corpus is evaluated again.
     """
     from .bundle import Bundle, load_bundle
-    from .train import DEFAULT_RUNS_ROOT, _digests, _load, _text_chunks, task_labels
+    from .training import DEFAULT_RUNS_ROOT, _digests, _load, _text_chunks, task_labels
 
     bundle_path = None if isinstance(bundle, Bundle) else Path(bundle)
     bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)

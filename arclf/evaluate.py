@@ -67,6 +67,10 @@ def make_folds(y, *, scheme: str, n_folds: int = 5, groups=None, sources=None, s
         n_groups = len(np.unique(groups))
         if n_groups < n_folds:
             raise ConfigError(f"cv.folds={n_folds} but only {n_groups} distinct documents; lower cv.folds")
+        _, counts = np.unique(y, return_counts=True)
+        if counts.max() < n_folds:
+            raise ConfigError(f"cv.folds={n_folds} but no class has that many examples (largest: {counts.max()}); "
+                              "lower cv.folds or sample more articles")
         splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
         for i, (train, test) in enumerate(splitter.split(np.zeros(n), y, groups)):
             folds.append(Fold(i, train, test))

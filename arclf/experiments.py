@@ -85,12 +85,12 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> lis
 
 
 def run_experiment(path: str | Path, *, overrides: list[str] | None = None, on_variant=None, **train_kwargs) -> list:
-    """Train every variant of an experiment file; returns the :class:`arclf.train.TrainResult` list.
+    """Train every variant of an experiment file; returns the :class:`arclf.training.TrainResult` list.
 
     ``on_variant(index, total, name)`` is called before each variant starts. Extra keyword arguments
-    go to :func:`arclf.train.train` (``data_dir``, ``cv``, ``progress``, …).
+    go to :func:`arclf.training.train` (``data_dir``, ``cv``, ``progress``, …).
     """
-    from .train import train
+    from .training import train
 
     variants = load_experiment(path, overrides)
     results = []

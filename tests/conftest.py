@@ -38,7 +38,7 @@ def seed_page() -> Path:
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, corpora_dir):
     """The multitask ANT config trained on a stratified sample of 1,500 real articles, 3 folds."""
-    from arclf.train import train
+    from arclf.training import train
 
     out = tmp_path_factory.mktemp("runs") / "ant-multitask-sample"
     root = Path(__file__).resolve().parents[1]

@@ -80,8 +80,8 @@ def test_train_missing_data_folder(tmp_path, monkeypatch):
 
 
 def test_train_wiring(monkeypatch, tmp_path):
-    """The CLI passes its parsed arguments to arclf.train.train unchanged."""
-    import arclf.train as train_mod
+    """The CLI passes its parsed arguments to arclf.training.train unchanged."""
+    import arclf.training as train_mod
 
     seen = {}
 

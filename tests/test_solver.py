@@ -46,7 +46,7 @@ def test_matches_liblinear_on_real_articles(ant_features):
 
 def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
     """Training on shared 1+log(tf) counts scaled on the fly gives the model of the copied TF-IDF rows."""
-    from arclf.train import _fit_svm_scaled
+    from arclf.training import _fit_svm_scaled
 
     counts, y, train, test, tfidf = ant_features
     cfg = parse_config({"data": {"name": "ant"}, "tasks": [{"name": "section"}], "seed": 3,

@@ -8,7 +8,7 @@ import pytest
 
 from arclf.bundle import load_bundle
 from arclf.errors import BundleError, DataError
-from arclf.predict import UNKNOWN, predict, predict_files
+from arclf.prediction import UNKNOWN, predict, predict_files
 
 
 def test_run_folder_is_complete(trained_run):
@@ -72,7 +72,7 @@ def test_min_proba_and_top_k(trained_run):
 
 
 def test_same_config_and_seed_give_same_metrics(trained_run, corpora_dir, tmp_path):
-    from arclf.train import train
+    from arclf.training import train
 
     from .conftest import ROOT
 
@@ -93,7 +93,7 @@ def test_truncated_bundle(trained_run, tmp_path):
 
 
 def test_missing_data_folder(tmp_path, monkeypatch):
-    from arclf.train import train
+    from arclf.training import train
 
     from .conftest import ROOT
 
@@ -111,7 +111,7 @@ def test_missing_data_folder(tmp_path, monkeypatch):
 ], ids=["svm-no-cv", "logreg", "nb-union", "sgd-word", "ridge"])
 def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
     """Each pipeline shape fits on real articles and its bundle predicts calibrated probabilities."""
-    from arclf.train import train
+    from arclf.training import train
 
     from .conftest import ROOT
 
@@ -148,7 +148,7 @@ def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
     import subprocess
     import sys
 
-    code = ("import sys; from arclf.predict import predict_files; "
+    code = ("import sys; from arclf.prediction import predict_files; "
             f"p = predict_files({str(trained_run.run_dir)!r}, [{str(seed_page)!r}]); "
             "print(p[0].tasks['topic'].label, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -162,10 +162,36 @@ def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
 
     from arclf.dedup import exact_duplicate_groups
     from arclf.textnorm import normalize_for_dedup
-    from arclf.train import _first_seen_ids
+    from arclf.training import _first_seen_ids
 
     texts = [r["text"] for r in ant_sample]
     texts += texts[:25] + [t.replace(" ", "  ") for t in texts[25:40]]  # exact copies and whitespace variants
     keys = [hashlib.blake2b(normalize_for_dedup(t).encode(), digest_size=16).digest() for t in texts]
     np.testing.assert_array_equal(_first_seen_ids(keys), exact_duplicate_groups(texts))
     assert len(set(_first_seen_ids(keys))) <= len(texts) - 40
+
+
+def test_tiny_sample_and_existing_output_are_clear_errors(corpora_dir, tmp_path):
+    from arclf.errors import ConfigError
+    from arclf.training import train
+
+    from .conftest import ROOT
+
+    with pytest.raises(ConfigError, match="data.sample=3 is smaller than the number of classes"):
+        train(ROOT / "configs" / "ant-sections.yaml", overrides=["data.sample=3"], data_dir=corpora_dir, save=False)
+    (tmp_path / "run").mkdir()
+    with pytest.raises(ConfigError, match="already exists"):
+        train(ROOT / "configs" / "ant-sections.yaml", data_dir=corpora_dir, output_dir=tmp_path / "run")
+
+
+def test_public_api_names_stay_functions():
+    """`arclf.train` and `arclf.predict` are functions however often and in whatever order they are used."""
+    import arclf
+    import arclf.prediction  # noqa: F401  (importing the modules must not shadow the functions)
+    import arclf.training  # noqa: F401
+
+    for _ in range(2):
+        assert callable(arclf.train) and callable(arclf.predict) and callable(arclf.load_bundle)
+    from arclf import predict as p, train as t
+
+    assert t.__module__ == "arclf.training" and p.__module__ == "arclf.prediction"

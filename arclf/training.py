@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .config import Config, config_hash, load_config
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
 from .pipeline import CalibratedLinear
 from .solver import compact_columns
@@ -81,6 +81,9 @@ def _stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     values, counts = np.unique(keys, return_counts=True)
     rare = set(values[counts < 2])
     keys = np.array(["\x00rare" if k in rare else k for k in keys], dtype=object)
+    if size < len(set(keys)):
+        raise ConfigError(f"data.sample={size} is smaller than the number of classes to stratify by ({len(set(keys))}); "
+                          "sample more articles")
     idx, _ = train_test_split(np.arange(len(labels)), train_size=size, stratify=keys, random_state=seed)
     return np.sort(idx)
 
@@ -467,6 +470,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         Invalid config, missing or unusable data. No run folder is left behind.
     """
     cfg = config if isinstance(config, Config) else load_config(config, overrides)
+    if save and output_dir is not None and Path(output_dir).exists():
+        raise ConfigError(f"--output-dir {output_dir} already exists; name a new folder (a run folder is never overwritten)")
     progress = progress or _noop
     use_cache = cfg.cache if use_cache is None else use_cache
     mon = StageMonitor()
