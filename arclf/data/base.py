@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["ReadStats", "data_dir", "cache_dir", "find_data"]
+__all__ = ["ReadStats", "data_dir", "cache_dir", "find_data", "quiet_datasets"]
 
 
 @dataclasses.dataclass
@@ -73,3 +73,21 @@ def find_data(explicit_path, candidates: list[str], *, what: str, data_dir_: str
         f"{what}: not found (looked for {', '.join(candidates)} in {where}); "
         f"pass --data-dir or set ARCLF_DATA to the folder that holds it{hint}"
     )
+
+
+class quiet_datasets:
+    """Context manager: no ``datasets`` progress bars inside (arclf draws its own; pipes stay clean)."""
+
+    def __enter__(self):
+        import datasets
+
+        self._was = datasets.is_progress_bar_enabled()
+        datasets.disable_progress_bars()
+        return self
+
+    def __exit__(self, *exc):
+        import datasets
+
+        if self._was:
+            datasets.enable_progress_bars()
+        return False

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..config import CorpusSpec
 from ..errors import DataError
 from ..labels import CONFIGS_DIR
-from .base import cache_dir, find_data
+from .base import cache_dir, find_data, quiet_datasets
 from .loader import load_corpus
 
 __all__ = ["LOADER_VERSION", "load_corpus_cached", "records_to_dataset", "corpus_fingerprint", "source_path", "KNOWN_LOCATIONS"]
@@ -127,19 +127,6 @@ def records_to_dataset(records: list[dict], *, fingerprint: str | None = None):
     return Dataset(InMemoryTable(table), info=DatasetInfo(features=feats), fingerprint=fingerprint)
 
 
-def _quiet_save(ds, path: Path) -> None:
-    """``save_to_disk`` without its progress bar (arclf draws its own, and pipes stay clean)."""
-    import datasets
-
-    was_enabled = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        ds.save_to_disk(str(path))
-    finally:
-        if was_enabled:
-            datasets.enable_progress_bars()
-
-
 def _build(spec: CorpusSpec, data_dir, key: str | None):
     records, report = load_corpus(spec, data_dir=data_dir)
     return records_to_dataset(records, fingerprint=key[:32] if key else None), report.as_dict()
@@ -187,7 +174,8 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
-        _quiet_save(ds, tmp / "data")
+        with quiet_datasets():
+            ds.save_to_disk(str(tmp / "data"))
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         if refresh and entry.exists():
             shutil.rmtree(entry, ignore_errors=True)

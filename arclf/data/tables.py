@@ -31,7 +31,7 @@ from typing import Iterator
 
 from ..errors import ConfigError, DataError
 from ..schema import FIELDS, join_text, make_record
-from .base import ReadStats, cache_dir, find_data
+from .base import ReadStats, cache_dir, find_data, quiet_datasets
 
 __all__ = ["read_table", "read_asnd", "load_table", "records_from_dataset", "TABLE_FORMATS", "ASND_SPLITS", "ASND_CANDIDATES"]
 
@@ -83,8 +83,9 @@ def load_table(path: str | Path):
         kwargs.update(features=datasets.Features({c: datasets.Value("string") for c in header}),
                       keep_default_na=False, encoding="utf-8-sig")
     try:
-        return datasets.load_dataset(builder, data_files=str(path), split="train",
-                                     cache_dir=str(cache_dir() / "hf-datasets"), **kwargs)
+        with quiet_datasets():
+            return datasets.load_dataset(builder, data_files=str(path), split="train",
+                                         cache_dir=str(cache_dir() / "hf-datasets"), **kwargs)
     except Exception as exc:  # datasets wraps parser errors in several types
         raise DataError(f"{path}: cannot parse as {builder}: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
