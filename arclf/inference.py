@@ -88,6 +88,8 @@ class ArrayPredictor:
     def _decision(self, task: dict, indptr, indices, data) -> np.ndarray:
         n = len(indptr) - 1
         cols = task["columns"]
+        if len(indices) > 50_000:  # a batch: the compiled TF-IDF kernel and a sparse product
+            return self._decision_batch(task, indptr, indices, data)
         pos = np.minimum(np.searchsorted(cols, indices), len(cols) - 1)
         keep = cols[pos] == indices
         rows = np.repeat(np.arange(n), np.diff(indptr))[keep]
@@ -104,6 +106,21 @@ class ArrayPredictor:
         for k in range(coef.shape[0]):  # one bincount per class: no scipy.sparse import (0.2 s)
             out[:, k] = np.bincount(rows, weights=values * coef[k, j], minlength=n)
         return out + task["intercept"]
+
+    def _decision_batch(self, task: dict, indptr, indices, data) -> np.ndarray:
+        """The same decision values through :func:`arclf._kernels.tfidf_remap` (HashedTfidf's kernel)."""
+        import scipy.sparse as sp
+
+        from . import _kernels
+
+        index = task.get("_index")
+        if index is None:
+            index = task["_index"] = _kernels.column_bitmap(task["columns"], task["n_features_in"])
+        out_ptr, out_idx, out_data = _kernels.tfidf_remap(
+            indptr, indices.astype(np.int32), data, task["columns"], task["n_features_in"], task["idf"],
+            sublinear=self._sublinear, norm=2, dtype=np.float32, index=index)
+        X = sp.csr_matrix((out_data, out_idx, out_ptr), shape=(len(indptr) - 1, len(task["columns"])))
+        return np.asarray(X @ task["coef"].T, dtype=np.float64) + task["intercept"]
 
     @staticmethod
     def _proba(task: dict, decision: np.ndarray) -> np.ndarray:

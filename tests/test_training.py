@@ -126,7 +126,7 @@ def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
     assert sum(sport.tasks["topic"].scores.values()) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page):
+def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page, ant_sample):
     """The bundle's arrays score exactly as the rebuilt scikit-learn pipelines do."""
     from arclf.bundle import load_predictor
     from arclf.inference import ArrayPredictor
@@ -138,6 +138,10 @@ def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page
     a, b = fast.predict_proba(texts), full.predict_proba(texts)
     for task in ("topic", "region", "source_type"):
         assert a[task][0] == b[task][0]
+        np.testing.assert_allclose(a[task][1], b[task][1], atol=1e-5)
+    many = [r["text"] for r in ant_sample[:200]]  # a batch: the compiled TF-IDF path
+    a, b = fast.predict_proba(many), full.predict_proba(many)
+    for task in ("topic", "region", "source_type"):
         np.testing.assert_allclose(a[task][1], b[task][1], atol=1e-5)
     # and the in-memory bundle of the run gives the same answers as the saved one
     np.testing.assert_allclose(trained_run.bundle.predict_proba(texts)["topic"][1], b["topic"][1], atol=1e-6)
