@@ -144,7 +144,7 @@ def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page
     for task in ("topic", "region", "source_type"):
         np.testing.assert_allclose(a[task][1], b[task][1], atol=1e-5)
     # and the in-memory bundle of the run gives the same answers as the saved one
-    np.testing.assert_allclose(trained_run.bundle.predict_proba(texts)["topic"][1], b["topic"][1], atol=1e-6)
+    np.testing.assert_allclose(trained_run.bundle.predict_proba(many)["topic"][1], b["topic"][1], atol=1e-6)
 
 
 def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
