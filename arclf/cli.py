@@ -281,7 +281,10 @@ def env():
     from .data.base import cache_dir, data_dir
     from .runs import git_info, versions
 
-    info = {**versions(), "git": git_info(), "ARCLF_DATA": str(data_dir()) if data_dir() else None, "cache": str(cache_dir())}
+    git = git_info()
+    info = {**versions(), "git": f"{git['commit'] or 'not a git checkout'}{' (uncommitted changes)' if git['dirty'] else ''}",
+            "ARCLF_DATA": str(data_dir()) if data_dir() else "not set (pass --data-dir, or set ARCLF_DATA)",
+            "cache": str(cache_dir())}
     for key, value in info.items():
         typer.echo(f"{key:14} {value}")
 
