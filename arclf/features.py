@@ -17,7 +17,6 @@ module does not import numba). The column of an n-gram is
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
 import numbers
@@ -167,7 +166,6 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
         docs = _check_docs(X)
         if self.lowercase:
             docs = [doc.lower() for doc in docs]
-        from . import _kernels
 
         n_features = int(self.n_features)
         dtype = np.dtype(self.dtype)

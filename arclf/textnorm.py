@@ -11,7 +11,6 @@ import functools
 import re
 import unicodedata
 
-import numpy as np
 from pyarabic import araby
 
 __all__ = [

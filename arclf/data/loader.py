@@ -10,7 +10,6 @@ from typing import Callable, Iterator
 from ..config import CorpusSpec
 from ..errors import DataError
 from ..labels import LabelMap, default_label_map
-from ..schema import LABEL_FIELDS
 from .base import ReadStats
 
 __all__ = ["READERS", "CorpusReport", "load_corpus", "load_corpora"]
