@@ -546,9 +546,29 @@ def data_export(
     typer.echo(f"{result['records']} records ({', '.join(result['corpora'])}) written to {result['path']}")
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main(argv: list[str] | None = None) -> int:
+    """The console script: ``app`` with usage errors as one line on stderr (exit code 2)."""
+    try:
+        rv = app(args=argv, standalone_mode=False)
+    except Exception as exc:
+        # typer vendors its own click, so its exceptions are recognized by interface, not class
+        names = {c.__name__ for c in type(exc).__mro__}
+        if "Abort" in names:
+            typer.echo("arclf: interrupted", err=True)
+            return 130
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        ctx, message = getattr(exc, "ctx", None), exc.format_message()
+        if message:  # (no message: a group called without a command, whose help is already shown)
+            hint = f" (see `{ctx.command_path} --help`)" if "UsageError" in names and ctx is not None else ""
+            typer.echo(f"arclf: error: {message}{hint}", err=True)
+        return exc.exit_code
+    return rv if isinstance(rv, int) else 0
+
+
+def _console_script() -> None:  # pragma: no cover  (the `arclf` executable)
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    sys.exit(main())

@@ -105,3 +105,17 @@ def test_train_wiring(monkeypatch, tmp_path):
 def test_env_prints_versions():
     res = runner.invoke(app, ["env"])
     assert res.exit_code == 0 and "scikit-learn" in res.stdout
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["train"], "Missing argument"),
+    (["predict", "--top-k", "0", "a", "b"], "--top-k"),
+    (["nosuch"], "No such command"),
+], ids=["missing-argument", "out-of-range", "unknown-command"])
+def test_console_script_usage_errors_are_one_line(argv, match, capsys):
+    """The `arclf` executable (cli.main) prints usage errors as one line and exits with 2."""
+    from arclf.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("arclf: error:") and match in err[0]
