@@ -16,6 +16,7 @@ from .config import Config, config_hash, load_config
 from .errors import ConfigError, DataError
 from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
 from .pipeline import CalibratedLinear
+from .dedup import _first_seen_ids, duplicate_report
 from .solver import compact_columns
 from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
 
@@ -163,14 +164,6 @@ def _release_free_memory() -> None:
         pass
 
 
-def _first_seen_ids(keys) -> np.ndarray:
-    """Group ids numbered in order of first occurrence (equal keys share an id)."""
-    _, first, inverse = np.unique(np.asarray(keys, dtype="S16"), return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse.ravel()]
-
-
 def _duplicate_groups(ds, keep, dedup_keys, cfg: Config):
     """Exact duplicate groups from the normalized-text digests, merged with near-duplicate groups if asked."""
     groups = _first_seen_ids(dedup_keys)
@@ -194,18 +187,6 @@ def _merge_groups(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     _, labels = connected_components(graph, directed=False)
     _, out = np.unique(labels[:n], return_inverse=True)
     return out
-
-
-def _dup_report(groups: np.ndarray, labels: np.ndarray) -> dict:
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    multi = counts[inverse] > 1
-    conflicting = 0
-    if multi.any():
-        by_group: dict = {}
-        for g, lab in zip(groups[multi], labels[multi]):
-            by_group.setdefault(g, set()).add(lab)
-        conflicting = sum(len(v) > 1 for v in by_group.values())
-    return {"groups": int((counts > 1).sum()), "examples": int(multi.sum()), "conflicting_groups": int(conflicting)}
 
 
 def _to_hash_space(head, kept: np.ndarray, n_hash: int):
@@ -509,7 +490,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         y = y_all[rows].astype(str).astype(object)
         if len(set(y)) < 2:
             raise DataError(f"task {task.name!r}: fewer than 2 classes with labels in the data (field {task.field!r}); check the label map")
-        dups[task.name] = _dup_report(groups[rows], y)
+        dups[task.name] = duplicate_report(groups[rows], y)
         entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
                  "dropped_classes": sorted(small), "duplicates": dups[task.name]}
         if run_cv:
@@ -538,7 +519,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
                     tasks={t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level) for t in cfg.tasks},
                     meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
                           "data_fingerprint": fingerprint, "n_examples": n_examples})
-    all_dups = _dup_report(groups, task_ys[cfg.tasks[0].name])
+    all_dups = duplicate_report(groups, task_ys[cfg.tasks[0].name])
     run = {"schema_version": 1, "kind": "train", "name": cfg.name, "run_id": run_id, "created": created,
            "config_hash": config_hash(cfg), "config_file": str(cfg._source) if cfg._source else None,
            "overrides": list(cfg._overrides), "variant": cfg._variant, "command": command_line(), "seed": cfg.seed, "git": git_info(),
