@@ -83,3 +83,23 @@ def test_summary_mean_std_and_pooled_confusion():
 def test_fold_fingerprint_is_order_independent():
     assert fold_fingerprint(["a", "b"], [0, 1]) == fold_fingerprint(["b", "a"], [1, 0])
     assert fold_fingerprint(["a", "b"], [0, 1]) != fold_fingerprint(["a", "b"], [1, 0])
+
+
+def test_grouped_folds_are_stratified_and_cover_every_row_once():
+    y, groups = _data(n=1000, seed=4)
+    folds = make_folds(y, scheme="stratified_kfold", n_folds=5, groups=groups, seed=0)
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(1000))
+    for label in "abcd":
+        share = np.mean(y == label)
+        for f in folds:
+            # within about a row of an equal share (groups of 2 rows with different labels allow no better)
+            assert abs(np.sum(y[f.test] == label) - share * len(f.test)) <= 2
+            assert set(f.train) == set(range(1000)) - set(f.test)
+
+
+def test_a_group_with_conflicting_labels_stays_whole():
+    y = np.array(["a", "b"] * 10 + ["a"])
+    groups = np.arange(21)
+    groups[1] = 0  # rows 0 (a) and 1 (b) are one duplicate group with conflicting labels
+    for f in make_folds(y, scheme="stratified_kfold", n_folds=3, groups=groups, seed=5):
+        assert ({0, 1} <= set(f.test)) or not ({0, 1} & set(f.test))
