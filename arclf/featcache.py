@@ -16,6 +16,9 @@ from pathlib import Path
 __all__ = ["FeatureCache"]
 
 
+_FORMAT = "uint16-counts"  # what a cached matrix holds; part of the key
+
+
 class FeatureCache:
     """Parameters
     ----------
@@ -35,7 +38,7 @@ class FeatureCache:
         from . import __version__
 
         params = json.dumps(featurizer.get_params(deep=True), sort_keys=True, default=repr)
-        return hashlib.sha256(f"{__version__}\n{texts_fingerprint}\n{params}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{__version__}\n{_FORMAT}\n{texts_fingerprint}\n{params}".encode()).hexdigest()[:32]
 
     def get(self, key: str):
         import scipy.sparse as sp

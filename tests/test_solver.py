@@ -45,15 +45,14 @@ def test_matches_liblinear_on_real_articles(ant_features):
 
 
 def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
-    """Training on shared 1+log(tf) counts scaled on the fly gives the model of the copied TF-IDF rows."""
+    """Training on shared uint16 counts scaled on the fly gives the model of the copied TF-IDF rows."""
     from arclf.training import _fit_svm_scaled
 
     counts, y, train, test, tfidf = ant_features
     cfg = parse_config({"data": {"name": "ant"}, "tasks": [{"name": "section"}], "seed": 3,
                         "features": {"n_features": 2**20}})
     shared = counts.copy()
-    np.log(shared.data, out=shared.data)
-    shared.data += 1
+    shared.data = shared.data.astype(np.uint16)
     head, classes, scores = _fit_svm_scaled(cfg, shared, train, y[train], test)
     np.testing.assert_array_equal(head.named_steps["tfidf"].columns_, tfidf.columns_)
     np.testing.assert_allclose(head.named_steps["tfidf"].idf_, tfidf.idf_, rtol=1e-6)
@@ -62,6 +61,43 @@ def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
     Xte = tfidf.transform(counts[test])
     np.testing.assert_allclose(scores, direct.decision_function(Xte), atol=5e-3)
     np.testing.assert_array_equal(head.predict(counts[test]), direct.predict(Xte))
+
+
+def test_float_log_tf_and_uint16_counts_give_the_same_model(ant_features):
+    from arclf.solver import decision_scaled, fit_ovr_scaled, scaled_tfidf, tf_table
+
+    counts, y, train, test, _ = ant_features
+    y_index = np.unique(y[train], return_inverse=True)[1]
+    as_log = counts.copy()
+    as_log.data = 1 + np.log(as_log.data)
+    as_counts = counts.copy()
+    as_counts.data = as_counts.data.astype(np.uint16)
+    results = []
+    for X, table in ((as_log, None), (as_counts, tf_table(True))):
+        col, row = scaled_tfidf(X, train, test, HashedTfidf(), sublinear=True, tf_table=table)
+        W, b, _ = fit_ovr_scaled(X, y_index, train, int(y_index.max()) + 1, col_scale=col, row_scale=row, tf_table=table, seed=2)
+        results.append(decision_scaled(X, test, W, b, row_scale=row, tf_table=table))
+    np.testing.assert_allclose(results[0], results[1], atol=1e-3)
+    assert (results[0].argmax(1) == results[1].argmax(1)).mean() > 0.99
+
+
+def test_integer_counts_need_a_table(ant_features):
+    from arclf.solver import fit_ovr_scaled
+
+    counts, y, train, _, _ = ant_features
+    X = counts.copy()
+    X.data = X.data.astype(np.uint16)
+    with pytest.raises(ValueError, match="pass tf_table"):
+        fit_ovr_scaled(X, np.zeros(len(train), int), train, 2)
+
+
+def test_tf_table_values():
+    from arclf.solver import tf_table
+
+    t = tf_table(True)
+    assert t.dtype == np.float32 and len(t) == 65536
+    assert t[0] == 0 and t[1] == 1 and t[2] == np.float32(1 + np.log(2)) and t[1000] == np.float32(1 + np.log(1000))
+    assert tf_table(False)[7] == 7
 
 
 def test_deterministic_and_pickle_safe(ant_features):

@@ -199,3 +199,26 @@ def test_public_api_names_stay_functions():
     from arclf import predict as p, train as t
 
     assert t.__module__ == "arclf.training" and p.__module__ == "arclf.prediction"
+
+
+def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, monkeypatch, tmp_path):
+    """With calibration: none, the shared-count path gives the out-of-fold probabilities that
+    fitting each fold's scikit-learn head on copied counts gives (softmax of the decision values)."""
+    import pandas as pd
+
+    from arclf import training
+
+    from .conftest import ROOT
+
+    overrides = ["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", "classifier.calibration=none"]
+    oofs = []
+    for scaled in (True, False):
+        monkeypatch.setattr(training, "_scaled_path", lambda cfg, scaled=scaled: scaled)
+        result = training.train(ROOT / "configs" / "ant-multitask.yaml", overrides=overrides, data_dir=corpora_dir,
+                                output_dir=tmp_path / str(scaled), use_cache=False)
+        oofs.append(pd.read_parquet(result.run_dir / "oof" / "topic.parquet").sort_values("id").reset_index(drop=True))
+    assert oofs[0]["id"].tolist() == oofs[1]["id"].tolist() and oofs[0]["fold"].tolist() == oofs[1]["fold"].tolist()
+    proba = [o.filter(like="proba:").to_numpy() for o in oofs]
+    np.testing.assert_allclose(proba[0], proba[1], atol=2e-3)
+    np.testing.assert_allclose(proba[0].sum(axis=1), 1.0, atol=1e-6)
+    assert (oofs[0]["y_pred"] == oofs[1]["y_pred"]).mean() > 0.99
