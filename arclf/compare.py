@@ -63,6 +63,18 @@ def flatten_config(config: dict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_BLOCKS = ("features.char.", "features.word.")
+
+
+def _in_use(flat: dict[str, Any]) -> dict[str, Any]:
+    """Drop settings the run did not use: ``features.word.*`` of a char-only run and the reverse.
+
+    So a table of char and word runs does not show a word run's (unused) char analyzer.
+    """
+    unused = {"char": "features.word.", "word": "features.char."}.get(flat.get("features.kind"))
+    return {k: v for k, v in flat.items() if not (unused and k.startswith(unused))}
+
+
 def _same(values: list) -> bool:
     blobs = {json.dumps(v, sort_keys=True, default=str) if v is not _MISSING else "\0missing" for v in values}
     return len(blobs) <= 1
@@ -315,10 +327,11 @@ def compare_runs(runs: Sequence[Run], *, task: str | None = None, metric: str = 
     if metric not in METRICS:
         raise DataError(f"metric={metric!r}: expected one of {', '.join(METRICS)}")
     task, notes = _common_task(runs, task)
-    flat = [flatten_config(r.config) for r in runs]
+    flat = [_in_use(flatten_config(r.config)) for r in runs]
     keys = sorted({k for f in flat for k in f})
-    if not all_keys:
-        keys = [k for k in keys if not _same([f.get(k, _MISSING) for f in flat])]
+    if not all_keys:  # a feature block's setting varies only if it differs between the runs that use it
+        keys = [k for k in keys if not _same([f.get(k, _MISSING) for f in flat
+                                              if not (k.startswith(_BLOCKS) and k not in f)])]
 
     rows, group_of, groups = [], {}, []
     for run, cfg in zip(runs, flat):

@@ -354,3 +354,12 @@ def test_relative_glob_falls_back_to_root_when_cwd_has_other_folders(root, tmp_p
     (tmp_path / "ant-unrelated").mkdir()
     monkeypatch.chdir(tmp_path)
     assert [r.run_id for r in resolve_runs(["ant-*"], root=root)] == [A_ID, B_ID, C_ID]
+
+
+def test_unused_feature_blocks_are_not_shown():
+    from arclf.compare import _in_use
+
+    flat = {"features.kind": "word", "features.char.analyzer": "char_wb", "features.word.ngram_range": [1, 2], "seed": 0}
+    assert _in_use(flat) == {"features.kind": "word", "features.word.ngram_range": [1, 2], "seed": 0}
+    flat["features.kind"] = "union"
+    assert _in_use(flat) == flat
