@@ -234,7 +234,7 @@ def _rewindable(stream):
     return None if stream is None else io.BytesIO(stream.read())
 
 
-def _explain(model, inputs: List[str], stdin, preds, k: int) -> list[dict]:
+def _explain(model, inputs: List[str], stdin, preds, k: int, skip_bad: bool = False) -> list[dict]:
     """Per prediction and task, the n-grams that pushed its most probable label most."""
     from .explain import explain_prediction
     from .textio import iter_inputs
@@ -243,7 +243,7 @@ def _explain(model, inputs: List[str], stdin, preds, k: int) -> list[dict]:
         stdin.seek(0)
     pipelines = {t: model.pipeline(t) for t in (preds[0].tasks if preds else [])}
     return [{t: explain_prediction(pipe, rec["text"], k=k, label=next(iter(p.tasks[t].scores))) for t, pipe in pipelines.items()}
-            for rec, p in zip(iter_inputs(inputs, stdin=stdin), preds)]
+            for rec, p in zip(iter_inputs(inputs, stdin=stdin, skipped=[] if skip_bad else None), preds)]
 
 
 @app.command()
@@ -256,6 +256,7 @@ def predict(
     min_proba: Optional[float] = typer.Option(None, "--min-proba", min=0.0, max=1.0, help="Below this probability the label is 'unknown'."),
     explain: bool = typer.Option(False, "--explain", help="Show the n-grams that pushed each prediction most."),
     explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip inputs that cannot be read (named on stderr) instead of stopping."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
     from .prediction import predict_files
@@ -267,10 +268,15 @@ def predict(
         from .bundle import load_bundle
 
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
-    preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba)
-    reasons = _explain(bundle, inputs, stdin, preds, explain_k) if explain else None
+    skipped = [] if skip_bad else None
+    preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped)
+    reasons = _explain(bundle, inputs, stdin, preds, explain_k, skip_bad) if explain else None
     _render_predictions(preds, format, top_k, reasons)
     _encoding_notes(preds)
+    for _, reason in skipped or []:
+        typer.echo(f"arclf: skipped {reason}", err=True)
+    if skipped:
+        typer.echo(f"arclf: {len(skipped)} input(s) skipped, {len(preds)} article(s) classified", err=True)
 
 
 @app.command()

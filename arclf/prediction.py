@@ -104,13 +104,18 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     return out
 
 
-def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None) -> list[Prediction]:
+def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
+                  skipped: list | None = None) -> list[Prediction]:
     """Read inputs (files, folders, ``-``) with :func:`arclf.textio.iter_inputs` and :func:`predict` them.
+
+    With a ``skipped`` list, unreadable inputs are left out and listed there as
+    ``(path, reason)`` instead of stopping the batch (the ``--skip-bad`` switch).
 
     Raises
     ------
     InputError
-        An input is missing, empty, binary, undecodable or has no Arabic letters.
+        An input is missing, empty, binary, undecodable or has no Arabic letters (without
+        ``skipped``), or no input at all could be read.
     """
     from .textio import iter_inputs
 
@@ -118,7 +123,8 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         from .bundle import load_predictor
 
         bundle = load_predictor(bundle)
-    records = list(iter_inputs(inputs, stdin=stdin))
+    records = list(iter_inputs(inputs, stdin=stdin, skipped=skipped))
     if not records:
-        raise InputError("no article found in the inputs")
+        why = f" ({len(skipped)} skipped; first: {skipped[0][1]})" if skipped else ""
+        raise InputError(f"no article found in the inputs{why}")
     return predict(bundle, records, ids=[str(r["id"]) for r in records], top_k=top_k, min_proba=min_proba)

@@ -324,7 +324,7 @@ def _read_stdin(stdin: IO | None) -> bytes | str:
     return stream.read()
 
 
-def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None) -> Iterator[dict]:
+def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: list | None = None) -> Iterator[dict]:
     """Yield the articles to classify from files, folders and standard input.
 
     Parameters
@@ -345,27 +345,50 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None) -> Iterator
         (or None), ``published`` (aware datetime or None), ``sections`` (ANT: ``[CAT]``;
         pages: breadcrumb items), ``format`` (``ant``, ``jsonl``, ``page``, ``text``),
         ``encoding`` and ``path`` (``-`` for standard input).
+    skipped : list, optional
+        When given, an input that cannot be read is skipped whole (a JSONL file with one bad
+        line gives no article) and ``(path, reason)`` is appended here, instead of raising.
 
     Raises
     ------
     InputError
         A path that does not exist, an empty folder, or any problem of
-        :func:`read_input`. Raised when the generator reaches that input.
+        :func:`read_input`. Raised when the generator reaches that input (unless ``skipped``).
     """
     if isinstance(paths, (str, Path)):  # one path given bare, not in a list
         paths = [paths]
-    for item in paths:
-        if str(item) == "-":
-            yield from read_input(_read_stdin(stdin), name="-", encoding=getattr(stdin, "encoding", None))
-            continue
-        path = Path(item).expanduser()
+    def guarded(name, read):
+        if skipped is None:
+            yield from read()
+            return
+        try:
+            records = list(read())
+        except (InputError, OSError) as exc:
+            skipped.append((name, str(exc)))
+            return
+        yield from records
+
+    def listing(path):
         if path.is_dir():
             files = _folder_files(path)
             if not files:
                 raise InputError(f"{path}: folder holds no files to classify (hidden files are skipped)")
-        elif path.is_file():
-            files = [path]
-        else:
-            raise InputError(f"{path}: file not found; check the path")
+            return files
+        if path.is_file():
+            return [path]
+        raise InputError(f"{path}: file not found; check the path")
+
+    for item in paths:
+        if str(item) == "-":
+            yield from guarded("-", lambda: read_input(_read_stdin(stdin), name="-", encoding=getattr(stdin, "encoding", None)))
+            continue
+        path = Path(item).expanduser()
+        try:
+            files = listing(path)
+        except InputError as exc:
+            if skipped is None:
+                raise
+            skipped.append((str(path), str(exc)))
+            continue
         for file in files:
-            yield from read_input(file.read_bytes(), name=str(file))
+            yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file)))

@@ -55,6 +55,32 @@ def test_predict_bad_input_is_one_line_exit_2(trained_run, tmp_path, content, ma
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
 
 
+def test_predict_skip_bad_keeps_the_good_inputs(trained_run, tmp_path, seed_page):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(seed_page.read_bytes())
+    (folder / "b.txt").write_bytes(b"")
+    (folder / "c.jsonl").write_text('{"text": "ارتفعت أسعار النفط"}\n{broken\n', encoding="utf-8")
+    (folder / "d.txt").write_text("سجل المهاجم هدفين في المباراة", encoding="utf-8")
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(folder)])
+    assert res.exit_code == 2 and "b.txt" in res.stderr  # without the switch, the first bad file stops the batch
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(folder), str(tmp_path / "missing.txt"),
+                              "--skip-bad", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    ids = [json.loads(line)["id"] for line in res.stdout.splitlines()]
+    assert ids == [str(folder / "a.txt"), str(folder / "d.txt")]  # the JSONL file with a bad line is skipped whole
+    notes = res.stderr.strip().splitlines()
+    assert len(notes) == 4 and "b.txt" in notes[0] and "c.jsonl" in notes[1] and "missing.txt" in notes[2]
+    assert notes[3] == "arclf: 3 input(s) skipped, 2 article(s) classified"
+
+
+def test_predict_skip_bad_with_nothing_readable_is_an_error(trained_run, tmp_path):
+    (tmp_path / "e.txt").write_bytes(b"")
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(tmp_path / "e.txt"), "--skip-bad"])
+    assert res.exit_code == 2 and "no article found in the inputs (1 skipped" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
 def test_predict_truncated_bundle(trained_run, tmp_path, seed_page):
     data = (trained_run.run_dir / "model.joblib").read_bytes()
     (tmp_path / "model.joblib").write_bytes(data[:1000])
