@@ -119,7 +119,7 @@ def _confusion_png(path: Path, labels: list[str], matrix: np.ndarray, title: str
     return save_figure(fig, path)
 
 
-def _per_class_png(path: Path, rows: list[dict], title: str) -> Path:
+def _per_class_png(path: Path, rows: list[dict], title: str, spread: str = "mean ± std over folds") -> Path:
     rows = sorted(rows, key=lambda r: (-r["f1"], r["label"]))
     fig = new_figure(7, 1.2 + 0.3 * len(rows))
     ax = fig.add_subplot()
@@ -128,7 +128,7 @@ def _per_class_png(path: Path, rows: list[dict], title: str) -> Path:
             error_kw={"capsize": 2, "elinewidth": 0.8})
     ax.set_yticks(ys, [f"{display_label(r['label'])} (n={r['support']})" for r in rows], fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("F1 (%), mean ± std over folds")
+    ax.set_xlabel(f"F1 (%), {spread}")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     return save_figure(fig, path)
@@ -276,6 +276,15 @@ def describe_split(cv: dict) -> str:
     return text
 
 
+def _many_folds(cv: dict) -> bool:
+    return int(cv.get("folds") or 1) > 1
+
+
+def _spread(cv: dict) -> str:
+    """How the headline numbers were formed: over folds, or on one test set (predefined split, evaluate)."""
+    return "mean ± std over folds" if _many_folds(cv) else "on one test set"
+
+
 def _mean_std(entry) -> tuple:
     entry = entry or {}
     return entry.get("mean"), entry.get("std")
@@ -288,11 +297,12 @@ def _task_section(run: Run, task: str, images: dict[str, str], ece: float | None
         return [f"## Task `{task}`", "", f"Not evaluated (trained with --no-cv): no cross-validated metrics; "
                 f"{tm.get('n_examples', '?')} examples, {len(tm.get('labels') or [])} classes.", ""]
     mean, std = _mean_std(cv.get("macro_f1"))
+    spread = _spread(cv)
     out = [f"## Task `{task}`", "",
-           f"**macro-F1 {_pct(mean, std)} %** (mean ± std over folds) from {describe_split(cv)}; "
+           f"**macro-F1 {_pct(mean, std) if _many_folds(cv) else _pct(mean)} %** ({spread}) from {describe_split(cv)}; "
            f"{tm.get('n_examples', '?')} examples, {len(tm.get('labels') or [])} classes.", ""]
     oof = cv.get("oof") or {}
-    out += _table(["metric", "mean ± std over folds (%)", "pooled out-of-fold (%)"],
+    out += _table(["metric", f"{spread} (%)", "pooled out-of-fold (%)" if _many_folds(cv) else "pooled (%)"],
                   [[m, _pct(*_mean_std(cv.get(m))), _pct(oof.get(m))] for m in ("accuracy", "macro_f1", "weighted_f1")])
     if cv.get("by_group"):
         out += ["", "### By held-out source", ""]
@@ -300,7 +310,7 @@ def _task_section(run: Run, task: str, images: dict[str, str], ece: float | None
                       [[g, v.get("n"), _pct(v.get("accuracy")), _pct(v.get("macro_f1"))] for g, v in sorted(cv["by_group"].items())])
     per_class = cv.get("per_class") or {}
     if per_class:
-        out += ["", "### Per class (%, mean ± std over folds)", ""]
+        out += ["", f"### Per class (%, {spread})", ""]
         out += _table(["label", "precision", "recall", "F1", "support"],
                       [[label, _pct(*_mean_std(v.get("precision"))), _pct(*_mean_std(v.get("recall"))),
                         _pct(*_mean_std(v.get("f1"))), v.get("support", "")] for label, v in per_class.items()])
@@ -404,7 +414,7 @@ def write_report(run_path: str | Path) -> Path:
             name = f"per_class_f1_{slug}.png"
             rows = [{"label": l, "f1": (v.get("f1") or {}).get("mean") or 0.0, "f1_std": (v.get("f1") or {}).get("std") or 0.0,
                      "support": v.get("support", "?")} for l, v in per_class.items()]
-            _per_class_png(run.path / name, rows, f"{task}: per-class F1")
+            _per_class_png(run.path / name, rows, f"{task}: per-class F1", _spread(cv))
             images["Per-class F1"] = name
         if run.has_oof(task):
             oof = run.oof(task)

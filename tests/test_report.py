@@ -8,7 +8,7 @@ import pytest
 
 from arclf.errors import DataError
 from arclf.report import display_label, most_confused, reliability_table, write_report
-from tests.fake_runs import write_run
+from tests.fake_runs import gold, write_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -126,3 +126,11 @@ def test_report_of_a_task_trained_without_cv(tmp_path):
     (run / "metrics.json").write_text(json.dumps(metrics))
     md = write_report(run).read_text(encoding="utf-8")
     assert "Not evaluated (trained with --no-cv)" in md and "\n\n\n" not in md.split("```yaml")[0]
+
+
+def test_report_of_one_test_set_does_not_speak_of_folds(tmp_path):
+    run = write_run(tmp_path, "20261101-100000-aaaaaaaa", scheme="predefined", split="test:tst",
+                    folds=np.zeros(len(gold()), dtype=int))
+    md = write_report(run).read_text(encoding="utf-8")
+    assert "predefined split, trained on the rest and tested on `tst`" in md
+    assert "over folds" not in md and "(on one test set)" in md and "### Per class (%, on one test set)" in md
