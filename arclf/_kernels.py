@@ -729,7 +729,7 @@ def _log_table() -> np.ndarray:
 
 
 def tfidf_remap(indptr, indices, data, columns, n_features_in, idf, *, sublinear, norm, dtype=np.float32,
-                index=None):
+                index=None, inplace=False):
     """Select, reweight and normalize the columns of a CSR count matrix.
 
     Parameters
@@ -749,11 +749,15 @@ def tfidf_remap(indptr, indices, data, columns, n_features_in, idf, *, sublinear
     dtype : numpy dtype, default=np.float32
     index : tuple, optional
         ``column_bitmap(columns, n_features_in)``, if the caller keeps it between calls.
+    inplace : bool, default=False
+        Write the result into ``indices`` and ``data`` when their dtypes are the output's
+        (else copy). Safe because a row's output never starts after its input and a value is
+        read before its slot is written; the rows are then done in order, on one thread.
 
     Returns
     -------
     out_indptr, out_indices, out_data : ndarray
-        CSR arrays of shape (n_samples, n_kept).
+        CSR arrays of shape (n_samples, n_kept); with ``inplace``, views of ``indices`` and ``data``.
     """
     _compile()
     bits, rank = index if index is not None else column_bitmap(columns, n_features_in)
@@ -764,9 +768,10 @@ def tfidf_remap(indptr, indices, data, columns, n_features_in, idf, *, sublinear
     index_dtype = np.int32 if nnz < 2**31 else np.int64
     out_indptr = np.zeros(len(indptr), dtype=index_dtype)
     np.cumsum(row_nnz, out=out_indptr[1:])
-    out_indices = np.empty(nnz, dtype=index_dtype)
-    out_data = np.empty(nnz, dtype=dtype)
-    (_remap_fill_parallel if parallel else _remap_fill)(
+    inplace = inplace and indices.dtype == index_dtype and data.dtype == np.dtype(dtype)
+    out_indices = indices if inplace else np.empty(nnz, dtype=index_dtype)
+    out_data = data if inplace else np.empty(nnz, dtype=dtype)
+    (_remap_fill_parallel if parallel and not inplace else _remap_fill)(
         indptr, indices, data, bits, rank, idf, bool(sublinear), _log_table(), int(norm), out_indptr, out_indices,
         out_data)
-    return out_indptr, out_indices, out_data
+    return out_indptr, out_indices[:nnz], out_data[:nnz]

@@ -271,6 +271,11 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         ``idf = ln((1 + n) / (1 + df)) + 1``; without smoothing ``ln(n / df) + 1``.
     dtype : {np.float32, np.float64}, default=np.float32
         Dtype of the output.
+    copy : bool, default=True
+        False lets ``transform`` write the TF-IDF matrix into the arrays of its input
+        when their dtypes match (the input is then unusable). :func:`arclf.pipeline.build_pipeline`
+        sets it, since there the input is the vectorizer's own intermediate counts: a fit
+        then holds one matrix instead of counts and TF-IDF side by side.
 
     Attributes
     ----------
@@ -295,7 +300,7 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, min_df=2, max_df=1.0, max_features=None, sublinear_tf=True, norm="l2",
-                 smooth_idf=True, dtype=np.float32):
+                 smooth_idf=True, dtype=np.float32, copy=True):
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features
@@ -303,6 +308,7 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         self.norm = norm
         self.smooth_idf = smooth_idf
         self.dtype = dtype
+        self.copy = copy
 
     def _validate(self):
         for name in ("min_df", "max_df"):
@@ -412,7 +418,8 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         else:
             indptr, indices, data = _kernels.tfidf_remap(
                 X.indptr, X.indices, X.data, self.columns_, self.n_features_in_, self.idf_,
-                sublinear=bool(self.sublinear_tf), norm=norm, dtype=dtype, index=self._column_index())
+                sublinear=bool(self.sublinear_tf), norm=norm, dtype=dtype, index=self._column_index(),
+                inplace=not getattr(self, "copy", True))
         X_out = sp.csr_matrix((data, indices, indptr), shape=(X.shape[0], len(self.columns_)), copy=False)
         X_out.has_canonical_format = True
         return X_out

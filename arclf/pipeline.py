@@ -208,5 +208,11 @@ def build_head(cfg: Config) -> Pipeline:
 
 
 def build_pipeline(cfg: Config) -> Pipeline:
-    """The whole four-step pipeline of a config (unfitted), for notebook use and explanations."""
-    return Pipeline(build_featurizer(cfg).steps + build_head(cfg).steps)
+    """The whole four-step pipeline of a config (unfitted), for notebook use and explanations.
+
+    Its TF-IDF step overwrites the vectorizer's intermediate counts (``HashedTfidf(copy=False)``),
+    so fitting holds one sparse matrix at a time.
+    """
+    head = build_head(cfg)
+    head.named_steps["tfidf"].set_params(copy=False)
+    return Pipeline(build_featurizer(cfg).steps + head.steps)

@@ -427,7 +427,7 @@ def test_build_features_from_config(corpus, kind, width):
         assert (X[:, 2**16:] != word.transform(docs)).nnz == 0
     tfidf = build_tfidf(spec)
     assert tfidf.get_params() == {"min_df": 1, "max_df": 0.9, "max_features": 5000, "sublinear_tf": False,
-                                  "norm": "l2", "smooth_idf": True, "dtype": np.float32}
+                                  "norm": "l2", "smooth_idf": True, "dtype": np.float32, "copy": True}
     out = tfidf.fit(X).transform(X)
     assert tfidf.n_features_in_ == width and out.shape == (20, len(tfidf.columns_)) <= (20, 5000)
     assert out.has_sorted_indices
@@ -443,3 +443,19 @@ def test_pipeline_in_grid_search_on_arabic_articles(ant_zip):
     search.fit(docs, y)
     assert search.best_score_ > 0.8
     assert pickle.loads(pickle.dumps(search.best_estimator_)).score(docs, y) == search.best_estimator_.score(docs, y)
+
+
+def test_tfidf_in_place_equals_the_copy_and_reuses_the_input(ant_sample):
+    texts = [r["text"] for r in ant_sample[:300]]
+    counts = HashingNgramVectorizer(n_features=2**18).fit_transform(texts)
+    tfidf = HashedTfidf(min_df=2).fit(counts)
+    expected = tfidf.transform(counts)
+    work = counts.copy()
+    got = tfidf.set_params(copy=False).transform(work)
+    assert np.shares_memory(got.data, work.data) and np.shares_memory(got.indices, work.indices)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.data, expected.data)
+    # the kept rows' counts were consumed: the input no longer holds counts
+    assert not np.array_equal(work.data[:got.nnz], counts.data[:got.nnz])
