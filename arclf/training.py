@@ -488,6 +488,9 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         fingerprint = data_fingerprint(ids, [d.hex() for d in text_digests], *task_ys.values())
         groups = _duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
     with mon.stage("featurize"):
+        from ._warmup import compile_kernels
+
+        compile_kernels(cfg)  # first run after an install: compile in a child, keep LLVM out of this process
         featurizer, X, cache_hit = _featurize(cfg, ds, keep, fingerprint, progress, use_cache)
         del ds  # unmaps the corpus
         _release_free_memory()

@@ -222,3 +222,42 @@ def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, mo
     np.testing.assert_allclose(proba[0], proba[1], atol=2e-3)
     np.testing.assert_allclose(proba[0].sum(axis=1), 1.0, atol=1e-6)
     assert (oofs[0]["y_pred"] == oofs[1]["y_pred"]).mean() > 0.99
+
+
+def test_kernel_warmup_child_fills_the_cache_and_leaves_a_marker(tmp_path, monkeypatch):
+    """The first run compiles numba kernels in a child process; its marker makes later runs skip it."""
+    import subprocess
+
+    from arclf import _warmup
+    from arclf.config import load_config
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setattr("arclf._kernels._COMPILED", False)
+    monkeypatch.setattr("arclf.solver._JIT", {})
+    cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
+    assert not _warmup._marker(cfg).exists()
+    assert _warmup.compile_kernels(cfg) is True
+    assert _warmup._marker(cfg).exists()
+    assert list((tmp_path / "numba").rglob("*.nbc"))  # the child wrote compiled kernels to numba's cache
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    assert _warmup.compile_kernels(cfg) is True and calls == []  # the marker short-cuts the child
+
+
+def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
+    import subprocess
+
+    from arclf import _warmup
+    from arclf.config import load_config
+
+    from .conftest import ROOT
+
+    monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setattr("arclf._kernels._COMPILED", False)
+    monkeypatch.setattr("arclf.solver._JIT", {})
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", "boom"))
+    cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
+    assert _warmup.compile_kernels(cfg) is False and not _warmup._marker(cfg).exists()
