@@ -42,7 +42,7 @@ def _marker(cfg) -> Path:
     return root / f"arclf-kernels-{key}.done"
 
 
-def compile_kernels(cfg, *, timeout: float = 600.0) -> bool:
+def compile_kernels(cfg, *, timeout: float = 600.0, notify=None) -> bool:
     """Make sure the kernels ``cfg`` trains with are in numba's cache, compiling them in a child.
 
     Parameters
@@ -50,6 +50,8 @@ def compile_kernels(cfg, *, timeout: float = 600.0) -> bool:
     cfg : arclf.config.Config
     timeout : float
         Seconds to give the child.
+    notify : callable(done: bool), optional
+        Called with False before the child starts and True when it ends (not when skipped).
 
     Returns
     -------
@@ -68,11 +70,16 @@ def compile_kernels(cfg, *, timeout: float = 600.0) -> bool:
     if marker.exists():
         return True
     payload = json.dumps(cfg.resolved(), default=str)
+    if notify:
+        notify(False)
     try:
         done = subprocess.run([sys.executable, "-c", "from arclf._warmup import _child; _child()"], input=payload,
                               text=True, capture_output=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return False
+    finally:
+        if notify:
+            notify(True)
     if done.returncode != 0:
         return False
     try:

@@ -490,7 +490,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     with mon.stage("featurize"):
         from ._warmup import compile_kernels
 
-        compile_kernels(cfg)  # first run after an install: compile in a child, keep LLVM out of this process
+        # first run after an install: compile in a child, keep LLVM's memory out of this process
+        compile_kernels(cfg, notify=lambda done: progress("compile kernels (first run only)", int(done), 1))
         featurizer, X, cache_hit = _featurize(cfg, ds, keep, fingerprint, progress, use_cache)
         del ds  # unmaps the corpus
         _release_free_memory()
