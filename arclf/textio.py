@@ -209,16 +209,30 @@ def _record(rec_id: str, text: str, *, fmt: str, encoding: str, path: str, where
             "format": fmt, "encoding": encoding, "path": path}
 
 
-def _ant_records(text: str, name: str, encoding: str) -> Iterator[dict]:
+def _skipping(make, skipped: list | None):
+    """``make()``'s record, or None after noting its InputError in ``skipped`` (when given)."""
+    try:
+        return make()
+    except InputError as exc:
+        if skipped is None:
+            raise
+        skipped.append((str(exc).split(": ", 1)[0], str(exc)))
+        return None
+
+
+def _ant_records(text: str, name: str, encoding: str, skipped: list | None = None) -> Iterator[dict]:
     docs = [d for d in _DOC_START.split(text) if d.strip()]
     for k, raw in enumerate(docs, 1):
         doc = parse_ant_doc(raw)
         abstract = "" if abstract_in_body(doc["abstract"], doc["text"]) else doc["abstract"]
         where = name if len(docs) == 1 else f"{name}: document {k}"
         rec_id = doc["docno"] or (name if len(docs) == 1 else f"{name}:{k}")
-        yield _record(rec_id, join_text(doc["title"], abstract, doc["text"]), fmt="ant", encoding=encoding, path=name,
-                      where=where, title=doc["title"] or None, published=parse_ant_time(doc["time"]),
-                      sections=[doc["cat"]] if doc["cat"] else [])
+        rec = _skipping(lambda: _record(rec_id, join_text(doc["title"], abstract, doc["text"]), fmt="ant", encoding=encoding,
+                                        path=name, where=where, title=doc["title"] or None,
+                                        published=parse_ant_time(doc["time"]), sections=[doc["cat"]] if doc["cat"] else []),
+                        skipped)
+        if rec is not None:
+            yield rec
 
 
 def _json_record(obj, where: str, fallback_id: str, name: str, encoding: str) -> dict:
@@ -233,7 +247,7 @@ def _json_record(obj, where: str, fallback_id: str, name: str, encoding: str) ->
     return _record(rec_id, join_text(title, text), fmt="jsonl", encoding=encoding, path=name, where=where, title=title)
 
 
-def _json_records(text: str, name: str, encoding: str) -> Iterator[dict]:
+def _json_records(text: str, name: str, encoding: str, skipped: list | None = None) -> Iterator[dict]:
     if name.lower().endswith(".json"):
         try:
             whole = json.loads(text)
@@ -242,17 +256,25 @@ def _json_records(text: str, name: str, encoding: str) -> Iterator[dict]:
         if isinstance(whole, (dict, list)):
             items = whole if isinstance(whole, list) else [whole]
             for k, obj in enumerate(items, 1):
-                yield _json_record(obj, f"{name}: item {k}", f"{name}:{k}", name, encoding)
+                rec = _skipping(lambda: _json_record(obj, f"{name}: item {k}", f"{name}:{k}", name, encoding), skipped)
+                if rec is not None:
+                    yield rec
             return
     for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is legal inside JSON strings
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg}, column {exc.colno}); "
-                             f"each line must be one JSON object such as {{\"id\": \"a1\", \"text\": \"...\"}}") from None
-        yield _json_record(obj, f"{name}:{lineno}", f"{name}:{lineno}", name, encoding)
+
+        def make():
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg}, column {exc.colno}); "
+                                 f"each line must be one JSON object such as {{\"id\": \"a1\", \"text\": \"...\"}}") from None
+            return _json_record(obj, f"{name}:{lineno}", f"{name}:{lineno}", name, encoding)
+
+        rec = _skipping(make, skipped)
+        if rec is not None:
+            yield rec
 
 
 def _is_json(text: str, name: str) -> bool:
@@ -268,7 +290,7 @@ def _is_json(text: str, name: str) -> bool:
         return False
 
 
-def read_input(data: bytes | str, *, name: str, encoding: str | None = None) -> Iterator[dict]:
+def read_input(data: bytes | str, *, name: str, encoding: str | None = None, skipped: list | None = None) -> Iterator[dict]:
     """Yield the articles of one input (a file's bytes, or text already decoded).
 
     Parameters
@@ -279,6 +301,9 @@ def read_input(data: bytes | str, *, name: str, encoding: str | None = None) -> 
         The file's path (or ``-``): used for ids, the ``path`` field and error messages.
     encoding : str, optional
         Recorded as ``encoding`` when ``data`` is already text (default ``'text'``).
+    skipped : list, optional
+        When given, a bad record of a file of several (a JSONL line, an ANT document) is
+        skipped and ``(where, reason)`` appended here, instead of raising.
 
     Yields
     ------
@@ -301,9 +326,9 @@ def read_input(data: bytes | str, *, name: str, encoding: str | None = None) -> 
     if _BLANK.fullmatch(text):
         raise InputError(f"{name}: holds only whitespace; give a file holding the article's text")
     if text.lstrip()[:5].upper() == "<DOC>":
-        yield from _ant_records(text, name, encoding)
+        yield from _ant_records(text, name, encoding, skipped)
     elif _is_json(text, name):
-        yield from _json_records(text, name, encoding)
+        yield from _json_records(text, name, encoding, skipped)
     elif looks_like_page(text):
         page = parse_page(text)
         yield _record(name, join_text(page["title"], page["body"]), fmt="page", encoding=encoding, path=name, where=name,
@@ -346,8 +371,8 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
         pages: breadcrumb items), ``format`` (``ant``, ``jsonl``, ``page``, ``text``),
         ``encoding`` and ``path`` (``-`` for standard input).
     skipped : list, optional
-        When given, an input that cannot be read is skipped whole (a JSONL file with one bad
-        line gives no article) and ``(path, reason)`` is appended here, instead of raising.
+        When given, an input that cannot be read is skipped (a whole file, or one JSONL line or
+        ANT document of it) and ``(where, reason)`` is appended here, instead of raising.
 
     Raises
     ------
@@ -380,7 +405,8 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
 
     for item in paths:
         if str(item) == "-":
-            yield from guarded("-", lambda: read_input(_read_stdin(stdin), name="-", encoding=getattr(stdin, "encoding", None)))
+            yield from guarded("-", lambda: read_input(_read_stdin(stdin), name="-", encoding=getattr(stdin, "encoding", None),
+                                                       skipped=skipped))
             continue
         path = Path(item).expanduser()
         try:
@@ -391,4 +417,4 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
             skipped.append((str(path), str(exc)))
             continue
         for file in files:
-            yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file)))
+            yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file), skipped=skipped))

@@ -68,10 +68,11 @@ def test_predict_skip_bad_keeps_the_good_inputs(trained_run, tmp_path, seed_page
                               "--skip-bad", "--format", "jsonl"])
     assert res.exit_code == 0, res.output
     ids = [json.loads(line)["id"] for line in res.stdout.splitlines()]
-    assert ids == [str(folder / "a.txt"), str(folder / "d.txt")]  # the JSONL file with a bad line is skipped whole
+    # only the broken line of the JSONL file is skipped; its good line is classified
+    assert ids == [str(folder / "a.txt"), f"{folder / 'c.jsonl'}:1", str(folder / "d.txt")]
     notes = res.stderr.strip().splitlines()
-    assert len(notes) == 4 and "b.txt" in notes[0] and "c.jsonl" in notes[1] and "missing.txt" in notes[2]
-    assert notes[3] == "arclf: 3 input(s) skipped, 2 article(s) classified"
+    assert len(notes) == 4 and "b.txt" in notes[0] and "c.jsonl:2: invalid JSON" in notes[1] and "missing.txt" in notes[2]
+    assert notes[3] == "arclf: 3 input(s) skipped, 3 article(s) classified"
 
 
 def test_predict_skip_bad_with_nothing_readable_is_an_error(trained_run, tmp_path):
