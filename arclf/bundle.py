@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +115,8 @@ def _read(path: str | Path) -> dict:
         raise BundleError(f"{file}: no model bundle here; train one with `arclf train CONFIG`")
     try:
         payload = joblib.load(file)
-    except (EOFError, pickle.UnpicklingError, zlib.error, ValueError, KeyError, IndexError, AttributeError, ImportError, OSError) as exc:
+    except (EOFError, pickle.UnpicklingError, zlib.error, struct.error, ValueError, TypeError, KeyError, IndexError,
+            AttributeError, ImportError, OSError) as exc:
         raise BundleError(f"{file}: cannot read the bundle ({exc.__class__.__name__}): it is truncated or not an arclf bundle; "
                           "retrain it with `arclf train`") from None
     if not isinstance(payload, dict) or "arclf_bundle" not in payload:

@@ -130,7 +130,7 @@ def _common_task(runs: Sequence[Run], task: str | None) -> tuple[str, list[str]]
         return task, notes
     common = [t for t in runs[0].tasks if all(t in r.tasks for r in runs)]
     if not common:
-        raise DataError(f"the runs share no task ({sorted({t for r in runs for t in r.tasks})}); name one with task=")
+        raise DataError(f"the runs share no task ({sorted({t for r in runs for t in r.tasks})}); name one with --task (task= in Python)")
     if len(common) > 1:
         notes.append(f"task {common[0]!r} shown; the runs also share {', '.join(map(repr, common[1:]))} (pick with --task)")
     return common[0], notes
@@ -538,7 +538,7 @@ class PairComparison:
 
     def to_markdown(self) -> str:
         """Verdict, changed settings, metric deltas, per-class deltas, confusion changes, tests."""
-        parts = [f"## {self.b} vs {self.a} (task `{self.task}`; Δ = B − A, in points)", "",
+        parts = [f"## A = {self.a}, B = {self.b} (task `{self.task}`; Δ = B − A, in points)", "",
                  f"**Verdict:** {self.verdict}", ""]
         parts += ["### Changed settings", "", _md_table(["key", "A", "B"], self._changed_rows()) if self.changed
                   else "None: same resolved config.", ""]
@@ -568,7 +568,7 @@ class PairComparison:
                 t.add_row(*map(str, r))
             return t
 
-        items = [f"[bold]{self.b}[/] vs [bold]{self.a}[/] (task {self.task}; Δ = B − A in points)",
+        items = [f"A = [bold]{self.a}[/], B = [bold]{self.b}[/] (task {self.task}; Δ = B − A in points)",
                  f"[bold]Verdict:[/] {self.verdict}"]
         if self.changed:
             items.append(table("Changed settings", ["key", "A", "B"], self._changed_rows()))

@@ -261,8 +261,10 @@ def apply_overrides(data: dict, overrides: list[str], *, origin: str = "--set") 
             raise ConfigError(f"{origin} {item!r}: expected key.path=value, e.g. cv.folds=3")
         key, value = item.split("=", 1)
         parts = key.strip().split(".")
+        if not all(parts):
+            raise ConfigError(f"{origin} {item!r}: empty key part; expected key.path=value, e.g. cv.folds=3")
         node = data
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             if isinstance(node, list):
                 try:
                     node = node[int(part)]
@@ -272,6 +274,9 @@ def apply_overrides(data: dict, overrides: list[str], *, origin: str = "--set") 
                 if node.get(part) is None:
                     node[part] = {}
                 node = node[part]
+            if not isinstance(node, (dict, list)):
+                where = ".".join(parts[:depth + 1])
+                raise ConfigError(f"{origin} {item!r}: {where} is a single value ({node!r}), it has no key {parts[depth + 1]!r}")
         last = parts[-1]
         if isinstance(node, list):
             try:

@@ -53,8 +53,8 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     bundle : Bundle, ArrayPredictor or path
         A bundle, what :func:`arclf.bundle.load_predictor` returns, a ``model.joblib`` path or a
         run folder (loaded with :func:`~arclf.bundle.load_predictor`: no scikit-learn import).
-    texts : list of str or list of dict
-        Texts, or records with ``text`` (and optional ``id``).
+    texts : str, list of str or list of dict
+        Texts, or records with ``text`` (and optional ``id``); a single string is one text.
     ids : list of str, optional
         Ids for plain texts (default ``"0"``, ``"1"``, …).
     top_k : int, optional
@@ -71,7 +71,8 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     Raises
     ------
     InputError
-        ``texts`` is empty or holds a non-string text.
+        ``texts`` is empty, or holds a non-string, empty or whitespace-only text or one
+        without Arabic letters (the checks ``arclf predict`` makes).
     BundleError
         ``bundle`` is a path that holds no readable bundle.
     """
@@ -79,12 +80,21 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
         from .bundle import load_predictor
 
         bundle = load_predictor(bundle)
+    from .textio import has_arabic
+
+    if isinstance(texts, (str, dict)):  # one text, not a sequence of characters or keys
+        texts = [texts]
     records = [t if isinstance(t, dict) else {"text": t} for t in texts]
     if not records:
         raise InputError("nothing to classify: no input text")
     for i, rec in enumerate(records):
-        if not isinstance(rec.get("text"), str):
-            raise InputError(f"record {i}: text must be a string, got {type(rec.get('text')).__name__}")
+        text = rec.get("text")
+        if not isinstance(text, str):
+            raise InputError(f"record {i}: text must be a string, got {type(text).__name__}")
+        if not text.strip():
+            raise InputError(f"record {i}: empty text; give the article's text")
+        if not has_arabic(text):
+            raise InputError(f"record {i}: no Arabic letters; arclf classifies Arabic text")
     if ids is None:
         ids = [str(r.get("id", i)) for i, r in enumerate(records)]
     per_task = bundle.predict_proba([r["text"] for r in records], tasks)

@@ -164,6 +164,11 @@ class RunWriter:
         if not link_latest:
             return self.final
         link = self.parent / "latest"
+        if link.exists() and not link.is_symlink():  # not ours: a user's file or folder is never replaced
+            import warnings
+
+            warnings.warn(f"{link} is not a link arclf made; left as it is, so it does not name this run")
+            return self.final
         tmp_link = self.parent / f".latest-{os.getpid()}"
         try:
             if tmp_link.is_symlink() or tmp_link.exists():
@@ -171,6 +176,8 @@ class RunWriter:
             tmp_link.symlink_to(self.run_id, target_is_directory=True)
             os.replace(tmp_link, link)
         except OSError:  # filesystems without symlinks: a text file naming the run
+            if tmp_link.is_symlink():
+                tmp_link.unlink()
             (self.parent / "LATEST").write_text(self.run_id + "\n")
         return self.final
 

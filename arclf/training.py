@@ -470,8 +470,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         Invalid config, missing or unusable data. No run folder is left behind.
     """
     cfg = config if isinstance(config, Config) else load_config(config, overrides)
-    if save and output_dir is not None and Path(output_dir).exists():
-        raise ConfigError(f"--output-dir {output_dir} already exists; name a new folder (a run folder is never overwritten)")
+    if save and output_dir is not None:
+        _check_output_dir(Path(output_dir))
     progress = progress or _noop
     use_cache = cfg.cache if use_cache is None else use_cache
     mon = StageMonitor()
@@ -562,6 +562,25 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     return TrainResult(run_dir, metrics, run, bundle)
 
 
+def _check_output_dir(out: Path) -> None:
+    """Refuse, before any work, an ``--output-dir`` that exists or whose parent cannot hold it."""
+    import os
+    import tempfile
+
+    if out.exists() or out.is_symlink():
+        raise ConfigError(f"--output-dir {out} already exists; name a new folder (a run folder is never overwritten)")
+    parent = out.parent
+    while not parent.exists():  # the first existing ancestor must be a writable folder
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--output-dir {out}: {parent} is a file, not a folder; name a folder path")
+    try:  # a probe, since permission bits do not tell (read-only mounts, /proc, ...)
+        os.rmdir(tempfile.mkdtemp(prefix=".arclf-probe-", dir=parent))
+    except OSError as exc:
+        raise ConfigError(f"--output-dir {out}: cannot create folders in {parent} ({exc.strerror}); "
+                          "name a folder you can write to") from None
+
+
 def _write_run(cfg: Config, output_dir, run_id: str, run: dict, metrics: dict, oofs: dict, bundle, mon: StageMonitor) -> Path:
     import yaml
 
@@ -594,7 +613,7 @@ def _write_run(cfg: Config, output_dir, run_id: str, run: dict, metrics: dict, o
             import warnings
 
             warnings.warn(f"report figures not written ({exc.__class__.__name__}: {exc}); run `arclf report {writer.final}`")
-        return writer.commit()
+        return writer.commit(link_latest=output_dir is None)  # an --output-dir's parent is the user's folder
     except BaseException:
         writer.abort()
         raise

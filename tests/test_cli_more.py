@@ -197,7 +197,8 @@ def test_compare_two_runs_shows_the_pair_view(fake_runs):
     res = runner.invoke(app, ["compare", str(fake_runs.a), str(fake_runs.b), "-f", "markdown"])
     assert res.exit_code == 0, res.output
     out = res.stdout
-    assert out.startswith("## ant-topic/20261102-100000-bbbbbbbb vs ant-topic/20261101-100000-aaaaaaaa")
+    # A is the first run named, B the second
+    assert out.startswith("## A = ant-topic/20261101-100000-aaaaaaaa, B = ant-topic/20261102-100000-bbbbbbbb")
     verdict = [line for line in out.splitlines() if line.startswith("**Verdict:**")]
     assert len(verdict) == 1 and "significant" in verdict[0] and "B better" in verdict[0]
     assert "| classifier.C | 0.5 | 1.0 |" in out and "### Per class" in out and "McNemar" in out

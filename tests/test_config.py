@@ -1,5 +1,6 @@
 """Config validation: unknown keys, dotted paths, overrides, relative paths."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,16 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path, monkeypatch):
     cfg = load_config("conf/c.yaml")
     assert cfg.data.corpora[0].path == (sub / "data" / "x.csv").resolve()
     assert cfg.data.corpora[0].label_map == (sub / "labels" / "x.yaml").resolve()
+
+
+@pytest.mark.parametrize("override, message", [
+    ("seed.x=1", "seed is a single value (0), it has no key 'x'"),
+    ("tasks.0.name.y=1", "tasks.0.name is a single value ('topic'), it has no key 'y'"),
+    ("=3", "empty key part"),
+    ("cv..folds=3", "empty key part"),
+])
+def test_override_into_a_single_value_is_a_config_error(override, message):
+    from arclf.config import apply_overrides
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        apply_overrides({"seed": 0, "tasks": [{"name": "topic"}], "cv": {"folds": 5}}, [override])

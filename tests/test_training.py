@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from arclf.bundle import load_bundle
-from arclf.errors import BundleError, DataError
+from arclf.errors import BundleError, ConfigError, DataError, InputError
 from arclf.prediction import UNKNOWN, predict, predict_files
 
 
@@ -261,3 +261,37 @@ def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", "boom"))
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
     assert _warmup.compile_kernels(cfg) is False and not _warmup._marker(cfg).exists()
+
+
+def test_unusable_output_dir_is_refused_before_any_work(tmp_path):
+    from arclf.training import train
+
+    from .conftest import ROOT
+
+    (tmp_path / "a-file").write_text("mine")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        train(ROOT / "configs" / "ant-sections.yaml", output_dir=tmp_path / "a-file" / "run", data_dir=tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="already exists"):
+        train(ROOT / "configs" / "ant-sections.yaml", output_dir=tmp_path / "a-file", data_dir=tmp_path / "nowhere")
+
+
+def test_latest_never_replaces_a_users_file(tmp_path):
+    from arclf.runs import RunWriter
+
+    (tmp_path / "latest").write_text("my notes")
+    writer = RunWriter(tmp_path, "20261129-000000-abcdef12")
+    with pytest.warns(UserWarning, match="not a link arclf made"):
+        final = writer.commit()
+    assert final.is_dir() and (tmp_path / "latest").read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["20261129-000000-abcdef12", "latest"]
+    writer = RunWriter(tmp_path / "runs", "20261129-000001-abcdef12")
+    writer.commit()
+    assert (tmp_path / "runs" / "latest").resolve() == (tmp_path / "runs" / "20261129-000001-abcdef12").resolve()
+
+
+def test_predict_api_checks_inputs_as_the_cli_does(trained_run):
+    one = predict(trained_run.bundle, "سجل المهاجم هدفين في مباراة الدوري")
+    assert len(one) == 1 and one[0].tasks["topic"].label == "sport"  # a bare string is one text
+    for bad, match in (("", "empty text"), ("   ", "empty text"), ("hello world", "no Arabic letters")):
+        with pytest.raises(InputError, match=match):
+            predict(trained_run.bundle, ["ارتفعت أسعار النفط", bad])
