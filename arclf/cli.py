@@ -51,9 +51,20 @@ def handle_errors(func):
 
 @contextmanager
 def progress_bars(quiet: bool):
-    """Yield a ``progress(stage, done, total)`` callback drawing rich bars on a terminal, or a no-op."""
-    if quiet or not sys.stderr.isatty():
+    """Yield a ``progress(stage, done, total)`` callback: rich bars on a terminal, else one stderr line
+    per stage as it starts (for logs and redirected output), or None with ``quiet``."""
+    if quiet:
         yield None
+        return
+    if not sys.stderr.isatty():
+        started: set = set()
+
+        def log_line(stage: str, done: int, total: int) -> None:
+            if stage not in started:
+                started.add(stage)
+                typer.echo(f"arclf: {stage}" + (f" ({total:,})" if total > 1 else ""), err=True)
+
+        yield log_line
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -437,3 +437,15 @@ def test_experiment_wiring(monkeypatch, tmp_path):
     assert seen["use_cache"] is False and seen["data_dir"] == tmp_path
     assert res.stdout.strip() == f"only: section macro-F1 0.5000 ± 0.1000 (cv-oof) → {tmp_path / 'r'}"
     assert "variant 1/1: only" in res.stderr
+
+
+def test_progress_without_a_terminal_is_one_line_per_stage(capsys):
+    from arclf.cli import progress_bars
+
+    with progress_bars(quiet=False) as progress:
+        for done in range(4):
+            progress("read", done, 3)
+        progress("cv topic", 0, 5)
+    assert capsys.readouterr().err.splitlines() == ["arclf: read (3)", "arclf: cv topic (5)"]
+    with progress_bars(quiet=True) as progress:
+        assert progress is None
