@@ -400,10 +400,16 @@ def ratios(a: dict, b: dict) -> dict:
             "macro_f1_points": 100 * (a["macro_f1"] - b["macro_f1"])}
 
 
-def hashing_check(hashed: dict, vocab: dict) -> dict:
-    """arclf's hashed features against the same pipeline with a vocabulary: scores, agreement, collisions."""
+def hashing_check(hashed: dict, vocab: dict, y_test) -> dict:
+    """arclf's hashed features against the same pipeline with a vocabulary: scores, agreement, collisions,
+    and whether the difference is significant (paired bootstrap of macro-F1, McNemar; arclf.stats)."""
+    from arclf.stats import mcnemar, paired_bootstrap_macro_f1
+
     n_vocab, n_cols = vocab["n_features"], vocab["hash_columns_of_vocabulary"]
-    return {"hashed_macro_f1": hashed["macro_f1"], "hashed_accuracy": hashed["accuracy"],
+    boot = paired_bootstrap_macro_f1(y_test, vocab["y_pred"], hashed["y_pred"], seed=0)
+    mc = mcnemar(y_test, vocab["y_pred"], hashed["y_pred"])
+    return {"bootstrap": boot, "mcnemar": mc,
+            "hashed_macro_f1": hashed["macro_f1"], "hashed_accuracy": hashed["accuracy"],
             "vocab_macro_f1": vocab["macro_f1"], "vocab_accuracy": vocab["accuracy"],
             "macro_f1_points": 100 * (hashed["macro_f1"] - vocab["macro_f1"]),
             "prediction_agreement": float(np.mean(np.asarray(hashed["y_pred"]) == np.asarray(vocab["y_pred"]))),
@@ -451,6 +457,13 @@ def markdown(res: dict) -> str:
                   f"{100 * h['prediction_agreement']:.2f} % of test articles. The {h['vocab_ngrams']:,} vocabulary "
                   f"n-grams fall into {h['vocab_hash_columns']:,} distinct hash columns, "
                   f"{100 * h['columns_lost_to_collisions']:.2f} % fewer: collisions merge that many."]
+        if "bootstrap" in h:
+            b, m = h["bootstrap"], h["mcnemar"]
+            lines += ["", f"Is the difference real? Paired bootstrap of macro-F1 (hashed - vocabulary, "
+                          f"{b['n_resamples']} resamples): {100 * b['difference']:+.2f} points, 95 % CI "
+                          f"[{100 * b['ci_low']:+.2f}, {100 * b['ci_high']:+.2f}], p = {b['p_value']:.2f}; McNemar: "
+                          f"{m['b_only']} articles right only when hashed, {m['a_only']} only with the vocabulary, "
+                          f"p = {m['p_value']:.2f}."]
     return "\n".join(lines)
 
 
@@ -533,7 +546,7 @@ def main(argv=None) -> None:
            "ratios": {f"{a} / {b}": ratios(systems[a], systems[b]) for a in ("arclf", "arclf calibrated")
                       for b in ("sklearn", "fastText autotuned") if {a, b} <= ok}}
     if {"arclf", "vocab"} <= ok:
-        res["hashing_check"] = hashing_check(systems["arclf"], systems["vocab"])
+        res["hashing_check"] = hashing_check(systems["arclf"], systems["vocab"], y_test)
     res["table_markdown"] = markdown(res)
     res["notes"] = notes(res, opts)
     print(res["table_markdown"] + "\n\n" + "\n".join(f"- {n}" for n in res["notes"]))
