@@ -43,3 +43,19 @@ def test_refresh_rebuilds(tmp_path, tmp_cache):
     ds, report = load_corpus_cached(spec, refresh=True)
     assert report["cache"]["hit"] is False and len(ds) == 2
     assert load_corpus_cached(spec)[1]["cache"]["hit"] is True
+
+
+def test_a_cache_hit_names_this_checkouts_label_map(tmp_path, tmp_cache):
+    """Two checkouts share ~/.cache/arclf; a hit must not report the other checkout's label map path."""
+    import json
+
+    lm = tmp_path / "labels.yaml"
+    lm.write_text("fields:\n  section:\n    sport: {topic: sport}\n", encoding="utf-8")
+    spec = _table(tmp_path).model_copy(update={"label_map": lm})
+    _, report = load_corpus_cached(spec)
+    entry = tmp_cache / "datasets" / next(p.name for p in (tmp_cache / "datasets").iterdir())
+    saved = json.loads((entry / "report.json").read_text(encoding="utf-8"))
+    saved["labels"]["label_map"] = "/elsewhere/configs/labels/x.yaml"  # as written by another checkout
+    (entry / "report.json").write_text(json.dumps(saved), encoding="utf-8")
+    _, hit = load_corpus_cached(spec)
+    assert hit["cache"]["hit"] is True and hit["labels"]["label_map"] == str(lm)

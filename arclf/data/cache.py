@@ -167,6 +167,9 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
     if entry.is_dir() and (entry / "report.json").exists() and not refresh:
         try:
             report = json.loads((entry / "report.json").read_text(encoding="utf-8"))
+            if isinstance(report.get("labels"), dict):  # same content (it is in the key), maybe another checkout's copy
+                lmap = _label_map_path(spec)
+                report["labels"]["label_map"] = str(lmap) if lmap and lmap.exists() else report["labels"].get("label_map")
             return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": True, "path": str(entry)}}
         except (OSError, ValueError, FileNotFoundError):
             shutil.rmtree(entry, ignore_errors=True)  # damaged entry: rebuild it
