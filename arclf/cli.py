@@ -369,6 +369,8 @@ def compare(
 
     _choice(format, COMPARE_FORMATS)
     found = resolve_runs(runs, root)
+    if len(runs) >= 2 and len(found) == 1:
+        _fail(f"{' and '.join(runs)} all name the same run ({found[0].run_id}); give two different runs", 2)
     pair = compare_two(*found, task=task) if len(found) == 2 and format != "csv" else None
     ranked = None if pair is not None and not table else compare_runs(
         found, task=task, metric=metric, sort_by=sort_by, ascending=ascending, all_keys=all_keys)
