@@ -36,8 +36,8 @@ def _marker(cfg) -> Path:
     root = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else here / "__pycache__"
     stamp = [__version__, numba.__version__, sys.version, sys.executable]
     stamp += [f"{name}:{(here / name).stat().st_mtime_ns}:{(here / name).stat().st_size}" for name in _SOURCES]
-    stamp.append(json.dumps({"features": cfg.resolved()["features"], "classifier": cfg.resolved()["classifier"]},
-                            sort_keys=True, default=str))
+    resolved = cfg.resolved()
+    stamp.append(json.dumps({k: resolved[k] for k in ("features", "classifier")}, sort_keys=True, default=str))
     key = hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:24]
     return root / f"arclf-kernels-{key}.done"
 

@@ -23,7 +23,7 @@ import numpy as np
 from .config import Config, TaskSpec, config_hash, load_config
 from .errors import ConfigError, DataError
 from .evaluate import fold_fingerprint, fold_metrics, summarize_folds
-from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
+from .runs import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions, write_json
 
 __all__ = ["EvalResult", "evaluate_bundle"]
 
@@ -187,10 +187,10 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     training corpus is evaluated again.
     """
     from .bundle import Bundle, load_bundle
-    from .training import DEFAULT_RUNS_ROOT, _check_output_dir, _digests, _load, _text_chunks, task_labels
+    from .training import DEFAULT_RUNS_ROOT, _digests, _load, _text_chunks, task_labels
 
     if save and output_dir is not None:
-        _check_output_dir(Path(output_dir))
+        check_new_run_dir(Path(output_dir))
     bundle_path = None if isinstance(bundle, Bundle) else Path(bundle)
     bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
     cfg = _eval_config(config, overrides, bundle)

@@ -29,6 +29,8 @@ import itertools
 import numpy as np
 from numba import njit, prange
 
+from ._kernels import _FMIX_1, _FMIX_2, _S33
+
 __all__ = ["exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pairs", "duplicate_report", "shingle_hashes"]
 
 #: LSH bands are tuned for a threshold this much below the verification threshold, for recall:
@@ -36,9 +38,7 @@ __all__ = ["exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pa
 #: own choice for 0.8, 9 bands of 13 rows, would find only 40 % of them); every candidate is verified.
 _LSH_MARGIN = 0.2
 _ROLL = np.uint64(1_000_003)
-_M64_1 = np.uint64(0xFF51AFD7ED558CCD)
-_M64_2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
+_M64_1, _M64_2 = _FMIX_1, _FMIX_2  # MurmurHash3's fmix64 constants, shared with the n-gram kernels
 _S32 = np.uint64(32)
 _M32_1 = np.uint64(0x85EBCA6B)
 _M32_2 = np.uint64(0xC2B2AE35)

@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["RunWriter", "StageMonitor", "versions", "git_info", "data_fingerprint", "write_json"]
+__all__ = ["RunWriter", "check_new_run_dir", "StageMonitor", "versions", "git_info", "data_fingerprint", "write_json"]
 
 _PACKAGES = ("arclf", "scikit-learn", "numpy", "scipy", "numba", "datasets", "pyarrow", "pyarabic", "joblib", "pydantic")
 
@@ -126,6 +126,32 @@ class StageMonitor:
     @property
     def peak_rss_mb(self) -> float:
         return max((s["peak_rss_mb"] for s in self.stages.values()), default=0.0)
+
+
+def check_new_run_dir(out: Path) -> None:
+    """Refuse, before any work, a run folder (``--output-dir``) that exists or whose parent cannot hold it.
+
+    Raises
+    ------
+    ConfigError
+        ``out`` exists, an ancestor is a file, or no folder can be created where it would go.
+    """
+    import tempfile
+
+    from .errors import ConfigError
+
+    if out.exists() or out.is_symlink():
+        raise ConfigError(f"--output-dir {out} already exists; name a new folder (a run folder is never overwritten)")
+    parent = out.parent
+    while not parent.exists():  # the first existing ancestor must be a writable folder
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--output-dir {out}: {parent} is a file, not a folder; name a folder path")
+    try:  # a probe, since permission bits do not tell (read-only mounts, /proc, ...)
+        os.rmdir(tempfile.mkdtemp(prefix=".arclf-probe-", dir=parent))
+    except OSError as exc:
+        raise ConfigError(f"--output-dir {out}: cannot create folders in {parent} ({exc.strerror}); "
+                          "name a folder you can write to") from None
 
 
 class RunWriter:

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf", "tf_table", "MAX_COUNT"]
+__all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf", "softmax_decision", "tf_table", "MAX_COUNT"]
 
 _JIT: dict = {}
 _BIG = 1e30  # stands for infinity in the projected-gradient bounds
@@ -260,6 +260,19 @@ def decision_scaled(X, rows, W, b, *, row_scale=None, tf_table=None) -> np.ndarr
     return out
 
 
+def softmax_decision(scores) -> np.ndarray:
+    """Softmax over classes of decision values: shape (n_samples, n_classes), rows sum to 1.
+
+    ``scores`` of shape (n_samples,) is a binary decision for ``classes_[1]`` and becomes the two
+    columns ``[-s, s]``. Not calibrated: what :meth:`LinearSVM.predict_proba` returns.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else scores.copy()
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    return scores / scores.sum(axis=1, keepdims=True)
+
+
 class LinearSVM(ClassifierMixin, BaseEstimator):
     """Linear SVM (squared hinge, L2, one-vs-rest) by compiled dual coordinate descent.
 
@@ -357,11 +370,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         Only used with ``calibration: none``; the default wraps this model in
         :class:`arclf.pipeline.CalibratedLinear`, whose probabilities are calibrated.
         """
-        scores = self.decision_function(X)
-        scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else np.array(scores)
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        return scores / scores.sum(axis=1, keepdims=True)
+        return softmax_decision(self.decision_function(X))
 
     def decision_function(self, X):
         """Scores of shape (n_samples, n_classes), or (n_samples,) for two classes."""

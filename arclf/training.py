@@ -17,8 +17,8 @@ from .errors import ConfigError, DataError
 from .evaluate import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
 from .pipeline import CalibratedLinear
 from .dedup import _first_seen_ids, duplicate_report
-from .solver import MAX_COUNT, compact_columns, tf_table
-from .runs import RunWriter, StageMonitor, command_line, data_fingerprint, git_info, versions, write_json
+from .solver import MAX_COUNT, compact_columns, softmax_decision, tf_table
+from .runs import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions, write_json
 
 __all__ = ["train", "TrainResult", "task_labels", "DEFAULT_RUNS_ROOT"]
 
@@ -306,11 +306,8 @@ def _fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=N
     train_rows, test_rows = rows[fold.train], rows[fold.test]
     if _scaled_path(cfg):
         head, classes, scores = _fit_svm_scaled(cfg, X, train_rows, y[fold.train], test_rows, column_ids)
-        if not calibrate and scores is not None:  # LinearSVM.predict_proba: the softmax of the decision values
-            scores = scores.reshape(len(test_rows), -1)
-            scores = np.column_stack([-scores[:, 0], scores[:, 0]]) if scores.shape[1] == 1 else scores
-            scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-            scores /= scores.sum(axis=1, keepdims=True)
+        if not calibrate and scores is not None:  # what LinearSVM.predict_proba gives
+            scores = softmax_decision(scores)
         _release_free_memory()  # this thread's malloc arena would keep the fit's freed arrays
         return head, classes, scores, time.perf_counter() - start
     head = build_head(cfg)
@@ -471,7 +468,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     """
     cfg = config if isinstance(config, Config) else load_config(config, overrides)
     if save and output_dir is not None:
-        _check_output_dir(Path(output_dir))
+        check_new_run_dir(Path(output_dir))
     progress = progress or _noop
     use_cache = cfg.cache if use_cache is None else use_cache
     mon = StageMonitor()
@@ -497,8 +494,9 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         _release_free_memory()
         n_hash = X.shape[1]
         run_cv = cv and cfg.cv.scheme != "none"
-        X, kept = compact_columns(X, cfg.features.min_df, by_frequency=run_cv and _scaled_path(cfg))
-        if not (run_cv and _scaled_path(cfg)):  # scikit-learn heads take float counts
+        shared = run_cv and _scaled_path(cfg)  # folds read one shared uint16 matrix
+        X, kept = compact_columns(X, cfg.features.min_df, by_frequency=shared)
+        if not shared:  # scikit-learn heads take float counts
             import scipy.sparse as sp
 
             X = sp.csr_matrix((X.data.astype(np.float32), X.indices, X.indptr), shape=X.shape, copy=False)
@@ -560,25 +558,6 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         run_dir = _write_run(cfg, output_dir, run_id, run, metrics, oofs, bundle, mon)
     run["wall_seconds"], run["peak_rss_mb"] = mon.wall_seconds, mon.peak_rss_mb
     return TrainResult(run_dir, metrics, run, bundle)
-
-
-def _check_output_dir(out: Path) -> None:
-    """Refuse, before any work, an ``--output-dir`` that exists or whose parent cannot hold it."""
-    import os
-    import tempfile
-
-    if out.exists() or out.is_symlink():
-        raise ConfigError(f"--output-dir {out} already exists; name a new folder (a run folder is never overwritten)")
-    parent = out.parent
-    while not parent.exists():  # the first existing ancestor must be a writable folder
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ConfigError(f"--output-dir {out}: {parent} is a file, not a folder; name a folder path")
-    try:  # a probe, since permission bits do not tell (read-only mounts, /proc, ...)
-        os.rmdir(tempfile.mkdtemp(prefix=".arclf-probe-", dir=parent))
-    except OSError as exc:
-        raise ConfigError(f"--output-dir {out}: cannot create folders in {parent} ({exc.strerror}); "
-                          "name a folder you can write to") from None
 
 
 def _write_run(cfg: Config, output_dir, run_id: str, run: dict, metrics: dict, oofs: dict, bundle, mon: StageMonitor) -> Path:
