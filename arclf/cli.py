@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import ArclfError
+from .errors import ArclfError, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Arabic text classification: train from a config, compare runs, classify articles.")
@@ -178,7 +178,7 @@ def _encoding_notes(preds) -> None:
     """Name every input that was not UTF-8, on stderr (whatever the output format)."""
     for note in sorted({f"{p.id}: read as {p.info['encoding']}" for p in preds
                         if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii")}):
-        typer.echo(note, err=True)
+        typer.echo(f"arclf: {note}", err=True)
 
 
 def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional[list] = None):
@@ -280,7 +280,12 @@ def predict(
 
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     skipped = [] if skip_bad else None
-    preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped)
+    try:
+        preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped)
+    except InputError:
+        for _, reason in skipped or []:  # nothing was readable: still name every input and why
+            typer.echo(f"arclf: skipped {reason}", err=True)
+        raise
     reasons = _explain(bundle, inputs, stdin, preds, explain_k, skip_bad) if explain else None
     _render_predictions(preds, format, top_k, reasons)
     _encoding_notes(preds)
@@ -370,7 +375,8 @@ def compare(
     _choice(format, COMPARE_FORMATS)
     found = resolve_runs(runs, root)
     if len(runs) >= 2 and len(found) == 1:
-        _fail(f"{' and '.join(runs)} all name the same run ({found[0].run_id}); give two different runs", 2)
+        _fail(f"{' and '.join(runs)} {'both name' if len(runs) == 2 else 'all name'} the same run ({found[0].run_id}); "
+              "give two different runs", 2)
     pair = compare_two(*found, task=task) if len(found) == 2 and format != "csv" else None
     ranked = None if pair is not None and not table else compare_runs(
         found, task=task, metric=metric, sort_by=sort_by, ascending=ascending, all_keys=all_keys)

@@ -68,20 +68,15 @@ def write_json(path: Path, data) -> None:
 
 
 def _rss_mb() -> float:
+    """Resident memory of this process, MiB. Child processes (the one-off kernel compilation) run
+    while this one waits, so adding their memory to this one's would overstate the peak."""
     import psutil
 
-    proc = psutil.Process()
-    rss = proc.memory_info().rss
-    for child in proc.children(recursive=True):
-        try:
-            rss += child.memory_info().rss
-        except psutil.Error:
-            pass
-    return rss / 2**20
+    return psutil.Process().memory_info().rss / 2**20
 
 
 class StageMonitor:
-    """Wall time and peak resident memory (MB, this process and its children) per named stage.
+    """Wall time and peak resident memory (MiB, this process) per named stage.
 
     Memory is sampled every ``interval`` seconds in a background thread.
 

@@ -268,7 +268,7 @@ def _json_records(text: str, name: str, encoding: str, skipped: list | None = No
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg}, column {exc.colno}); "
+                raise InputError(f"{name}:{lineno}: invalid JSON at column {exc.colno} ({exc.msg}); "
                                  f"each line must be one JSON object such as {{\"id\": \"a1\", \"text\": \"...\"}}") from None
             return _json_record(obj, f"{name}:{lineno}", f"{name}:{lineno}", name, encoding)
 

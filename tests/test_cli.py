@@ -79,7 +79,8 @@ def test_predict_skip_bad_with_nothing_readable_is_an_error(trained_run, tmp_pat
     (tmp_path / "e.txt").write_bytes(b"")
     res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(tmp_path / "e.txt"), "--skip-bad"])
     assert res.exit_code == 2 and "no article found in the inputs (1 skipped" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1
+    lines = res.stderr.strip().splitlines()  # the skipped input, then the error
+    assert len(lines) == 2 and lines[0].startswith("arclf: skipped") and "e.txt: empty file" in lines[0]
 
 
 def test_predict_truncated_bundle(trained_run, tmp_path, seed_page):

@@ -453,5 +453,5 @@ def test_progress_without_a_terminal_is_one_line_per_stage(capsys):
 
 def test_compare_the_same_run_twice_is_a_usage_error(fake_runs):
     res = runner.invoke(app, ["compare", str(fake_runs.a), str(fake_runs.a)])
-    assert res.exit_code == 2 and "all name the same run" in res.stderr
+    assert res.exit_code == 2 and "both name the same run" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

@@ -103,3 +103,14 @@ def test_override_into_a_single_value_is_a_config_error(override, message):
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         apply_overrides({"seed": 0, "tasks": [{"name": "topic"}], "cv": {"folds": 5}}, [override])
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from arclf.cli import app
+
+    bad = tmp_path / "bin.yaml"
+    bad.write_bytes(b"name: x\n\xd0\xff\xfe binary")
+    res = CliRunner().invoke(app, ["train", str(bad)])
+    assert res.exit_code == 2 and "not UTF-8" in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -187,7 +187,7 @@ def test_input_errors(tmp_path, content, message):
 
 
 @pytest.mark.parametrize("lines, message", [
-    ([json.dumps({"text": WORD}), "{not json"], r"in\.jsonl:2: invalid JSON \(Expecting property name"),
+    ([json.dumps({"text": WORD}), "{not json"], r"in\.jsonl:2: invalid JSON at column 2 \(Expecting property name"),
     ([json.dumps({"id": 1})], r'in\.jsonl:1: the JSON object has no "text" string'),
     ([json.dumps([WORD])], r"in\.jsonl:1: expected a JSON object"),
     ([json.dumps({"text": "english only"})], r"in\.jsonl:1: no Arabic letters"),
