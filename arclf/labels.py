@@ -1,6 +1,6 @@
 """Label maps: derive ``topic``, ``region`` and ``source_type`` from a corpus's own fields.
 
-A label map is YAML data (``configs/labels/<corpus>.yaml``)::
+A label map is YAML data (``arclf/resources/labels/<corpus>.yaml``)::
 
     corpus: ant
     fields:                      # applied in this order; the first field that sets a label wins
@@ -10,9 +10,9 @@ A label map is YAML data (``configs/labels/<corpus>.yaml``)::
       source:
         BBC: {source_type: foreign_broadcaster}
 
-Regions are hierarchical (country -> sub-region -> scope, ``configs/labels/regions.yaml``):
+Regions are hierarchical (country -> sub-region -> scope, ``arclf/resources/labels/regions.yaml``):
 a label map fills the finest level it knows and :func:`region_at` derives the coarser ones.
-Values are checked against ``configs/labels/vocabulary.yaml``. Raw values a map does not
+Values are checked against ``arclf/resources/labels/vocabulary.yaml``. Raw values a map does not
 list are counted in :attr:`LabelMap.unknown_`, never silently dropped.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -28,20 +29,23 @@ import yaml
 from .errors import ConfigError
 from .schema import LABEL_FIELDS
 
-__all__ = ["CONFIGS_DIR", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
+__all__ = ["LABELS_DIR", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
 
 REGION_LEVELS = ("country", "subregion", "scope")
 
 
-def _configs_dir() -> Path:
-    env = os.environ.get("ARCLF_CONFIGS")
+def _labels_dir() -> Path:
+    env = os.environ.get("ARCLF_LABELS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "configs"
+    # package data, so a wheel or `pip install .` finds it as an editable checkout does
+    return Path(str(importlib.resources.files("arclf").joinpath("resources", "labels")))
 
 
-#: Folder holding the shipped configs and label maps (``$ARCLF_CONFIGS`` overrides it).
-CONFIGS_DIR = _configs_dir()
+#: Folder holding the shipped label maps, ``regions.yaml`` and ``vocabulary.yaml``: package
+#: data (``arclf/resources/labels``), found through :mod:`importlib.resources`.
+#: ``$ARCLF_LABELS`` names another folder of the same files.
+LABELS_DIR = _labels_dir()
 
 
 def _read_yaml(path: Path) -> dict:
@@ -58,7 +62,7 @@ def _read_yaml(path: Path) -> dict:
 
 @functools.lru_cache(maxsize=None)
 def _regions(path: str | None = None) -> dict:
-    data = _read_yaml(Path(path) if path else CONFIGS_DIR / "labels" / "regions.yaml")
+    data = _read_yaml(Path(path) if path else LABELS_DIR / "regions.yaml")
     return {"scopes": list(data["scopes"]), "subregions": dict(data["subregions"]), "countries": dict(data["countries"])}
 
 
@@ -71,7 +75,7 @@ def vocabulary(path: str | None = None) -> dict[str, list[str] | None]:
     ConfigError
         If the vocabulary file is missing or malformed.
     """
-    data = _read_yaml(Path(path) if path else CONFIGS_DIR / "labels" / "vocabulary.yaml")
+    data = _read_yaml(Path(path) if path else LABELS_DIR / "vocabulary.yaml")
     vocab = {name: list(data[name]) if data.get(name) else None for name in LABEL_FIELDS}
     reg = _regions()
     vocab["region"] = sorted(set(reg["scopes"]) | set(reg["subregions"]) | set(reg["countries"]))
@@ -97,7 +101,7 @@ def region_levels(label: str | None) -> dict[str, str | None]:
     if label in reg["scopes"]:
         out["scope"] = label
         return out
-    raise ValueError(f"unknown region label {label!r}: add it to configs/labels/regions.yaml")
+    raise ValueError(f"unknown region label {label!r}: add it to arclf/resources/labels/regions.yaml")
 
 
 def region_at(label: str | None, level: str) -> str | None:
@@ -151,7 +155,7 @@ class LabelMap:
                     if key not in LABEL_FIELDS:
                         errors.append(f"{path}: unknown label field (expected one of {', '.join(LABEL_FIELDS)})")
                     elif label is not None and vocab[key] is not None and label not in vocab[key]:
-                        errors.append(f"{path}: {label!r} is not in the {key} vocabulary (configs/labels/vocabulary.yaml)")
+                        errors.append(f"{path}: {label!r} is not in the {key} vocabulary (arclf/resources/labels/vocabulary.yaml)")
         if errors:
             raise ConfigError(f"{self.name}: " + "; ".join(errors))
 
@@ -184,6 +188,6 @@ class LabelMap:
 
 
 def default_label_map(corpus: str) -> LabelMap | None:
-    """Return the shipped label map ``configs/labels/<corpus>.yaml``, or None if there is none."""
-    path = CONFIGS_DIR / "labels" / f"{corpus}.yaml"
+    """Return the shipped label map ``arclf/resources/labels/<corpus>.yaml`` (package data), or None if there is none."""
+    path = LABELS_DIR / f"{corpus}.yaml"
     return LabelMap.from_yaml(path) if path.exists() else None

@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from arclf.crosscorpus import evaluate_bundle
 from arclf.errors import ConfigError, DataError
 
-#: ASND topics the ANT model has no class for (configs/labels/asnd.yaml).
+#: ASND topics the ANT model has no class for (arclf/resources/labels/asnd.yaml).
 ASND_ONLY = {"crime_conflict", "other", "human_rights", "health", "environment", "religion", "education"}
 
 

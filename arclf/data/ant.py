@@ -263,7 +263,7 @@ def read_ant(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = Non
     dict
         A record (:data:`arclf.schema.FIELDS`): ``id`` = DOCNO, ``source`` = the outlet
         folder (``Alarabia``, ``BBC``, ``CNN``, ``France24``, ``SkyNews``: the keys of
-        ``configs/labels/ant.yaml``), ``section`` = CAT, ``text`` = title, abstract
+        ``arclf/resources/labels/ant.yaml``), ``section`` = CAT, ``text`` = title, abstract
         (unless the body holds it) and body, ``published`` = TIME in UTC.
 
     Raises
