@@ -101,7 +101,7 @@ def region_levels(label: str | None) -> dict[str, str | None]:
     if label in reg["scopes"]:
         out["scope"] = label
         return out
-    raise ValueError(f"unknown region label {label!r}: add it to arclf/resources/labels/regions.yaml")
+    raise ValueError(f"unknown region label {label!r}: add it to {LABELS_DIR / 'regions.yaml'}")
 
 
 def region_at(label: str | None, level: str) -> str | None:
@@ -155,7 +155,7 @@ class LabelMap:
                     if key not in LABEL_FIELDS:
                         errors.append(f"{path}: unknown label field (expected one of {', '.join(LABEL_FIELDS)})")
                     elif label is not None and vocab[key] is not None and label not in vocab[key]:
-                        errors.append(f"{path}: {label!r} is not in the {key} vocabulary (arclf/resources/labels/vocabulary.yaml)")
+                        errors.append(f"{path}: {label!r} is not in the {key} vocabulary ({LABELS_DIR / 'vocabulary.yaml'})")
         if errors:
             raise ConfigError(f"{self.name}: " + "; ".join(errors))
 
