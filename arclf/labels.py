@@ -29,7 +29,7 @@ import yaml
 from .errors import ConfigError
 from .schema import LABEL_FIELDS
 
-__all__ = ["LABELS_DIR", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
+__all__ = ["LABELS_DIR", "shipped_label_file", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
 
 REGION_LEVELS = ("country", "subregion", "scope")
 
@@ -187,7 +187,27 @@ class LabelMap:
         return {"label_map": self.name, "unknown": unknown}
 
 
+def shipped_label_file(name: str) -> Path:
+    """``<LABELS_DIR>/<name>.yaml`` (it may not exist).
+
+    Raises
+    ------
+    ConfigError
+        ``$ARCLF_LABELS`` names a folder that does not exist.
+    """
+    if not LABELS_DIR.is_dir():  # only $ARCLF_LABELS can name a missing folder
+        raise ConfigError(f"ARCLF_LABELS={LABELS_DIR}: no such folder; name a folder of label maps, "
+                          "or unset it to use the shipped ones")
+    return LABELS_DIR / f"{name}.yaml"
+
+
 def default_label_map(corpus: str) -> LabelMap | None:
-    """Return the shipped label map ``arclf/resources/labels/<corpus>.yaml`` (package data), or None if there is none."""
-    path = LABELS_DIR / f"{corpus}.yaml"
+    """Return the shipped label map ``arclf/resources/labels/<corpus>.yaml`` (package data), or None if there is none.
+
+    Raises
+    ------
+    ConfigError
+        ``$ARCLF_LABELS`` names a folder that does not exist, or the map is invalid.
+    """
+    path = shipped_label_file(corpus)
     return LabelMap.from_yaml(path) if path.exists() else None

@@ -46,3 +46,12 @@ def test_numpy_floor_allows_the_numpy_api_the_code_calls():
     assert floor is not None
     if uses_bitwise_count:  # added in NumPy 2.0
         assert (int(floor[1]), int(floor[2])) >= (2, 0)
+
+
+def test_a_missing_labels_folder_is_one_clear_error(tmp_path, monkeypatch):
+    import arclf.labels as labels
+    from arclf.errors import ConfigError
+
+    monkeypatch.setattr(labels, "LABELS_DIR", tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"ARCLF_LABELS=.*nowhere: no such folder"):
+        labels.default_label_map("ant")

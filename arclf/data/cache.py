@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..config import CorpusSpec
 from ..errors import DataError
-from ..labels import LABELS_DIR
+from ..labels import shipped_label_file
 from .base import cache_dir, find_data, quiet_datasets
 from .loader import load_corpus
 
@@ -90,7 +90,7 @@ def _files_fingerprint(root: Path) -> list:
 
 
 def _label_map_path(spec: CorpusSpec) -> Path | None:
-    path = Path(spec.label_map) if spec.label_map else LABELS_DIR / f"{spec.name}.yaml"
+    path = Path(spec.label_map) if spec.label_map else shipped_label_file(spec.name)
     return path if path.exists() else None
 
 
@@ -101,7 +101,7 @@ def corpus_fingerprint(spec, data_dir=None) -> str | None:
     if root is None and (spec.hub is None or not spec.hub.revision):
         return None
     lmap = _label_map_path(spec)
-    vocab = LABELS_DIR / "vocabulary.yaml"
+    vocab = shipped_label_file("vocabulary")
     blob = {
         "loader": LOADER_VERSION,
         "spec": json.loads(spec.model_dump_json(exclude={"path"})),
