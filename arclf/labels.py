@@ -53,8 +53,10 @@ def _read_yaml(path: Path) -> dict:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: label file not found") from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise ConfigError(f"{path}: cannot read a label file ({exc.__class__.__name__}); it must be YAML saved as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__}: {exc})") from None
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data

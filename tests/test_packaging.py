@@ -55,3 +55,15 @@ def test_a_missing_labels_folder_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(labels, "LABELS_DIR", tmp_path / "nowhere")
     with pytest.raises(ConfigError, match=r"ARCLF_LABELS=.*nowhere: no such folder"):
         labels.default_label_map("ant")
+
+
+@pytest.mark.parametrize("content, message", [(bytes(range(0xF0, 0x100)) * 8, "UTF-8"), (b"scopes: [a\nb: {", "not valid YAML")])
+def test_an_unreadable_label_file_is_one_line(tmp_path, content, message):
+    from arclf.errors import ConfigError
+    from arclf.labels import LabelMap
+
+    path = tmp_path / "ant.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as err:
+        LabelMap.from_yaml(path)
+    assert "\n" not in str(err.value)
