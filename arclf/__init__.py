@@ -9,7 +9,7 @@ The public API re-exported here is what the command line wraps::
 
 __version__ = "0.1.0"
 
-from .errors import ArclfError, BundleError, ConfigError, DataError, InputError  # noqa: E402
+from arclf.errors import ArclfError, BundleError, ConfigError, DataError, InputError  # noqa: E402
 
 __all__ = [
     "__version__", "ArclfError", "BundleError", "ConfigError", "DataError", "InputError",
@@ -20,7 +20,7 @@ __all__ = [
 _LAZY = {  # public name -> module holding it (module names differ from function names on purpose:
     # a submodule called `train` would replace the function `arclf.train` once imported)
     "train": "training", "predict": "prediction", "load_bundle": "bundle", "load_config": "config",
-    "load_corpus": "data",
+    "load_corpus": "corpus",
 }
 
 

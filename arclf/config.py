@@ -18,7 +18,7 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from arclf.errors import ConfigError
 
 __all__ = [
     "Config", "CorpusSpec", "TaskSpec", "NormalizeSpec", "CharSpec", "WordSpec", "FeaturesSpec",
@@ -101,7 +101,7 @@ class TaskSpec(_Strict):
 
 
 class NormalizeSpec(_Strict):
-    """Arabic normalization steps (each can be switched off); see arclf.normalize."""
+    """Arabic normalization steps (each can be switched off); see arclf.features.normalizer."""
 
     alef: bool = True
     alef_maksura: bool = True

@@ -38,7 +38,7 @@ def seed_page() -> Path:
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, corpora_dir):
     """The multitask ANT config trained on a stratified sample of 1,500 real articles, 3 folds."""
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     out = tmp_path_factory.mktemp("runs") / "ant-multitask-sample"
     root = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def trained_run(tmp_path_factory, corpora_dir):
                  data_dir=corpora_dir, output_dir=out, use_cache=False)
 
 
-# --- data readers (arclf.data.*, arclf.dedup, arclf.inspect) ---
+# --- data readers (arclf.corpus.*, arclf.evaluation.duplicates, arclf.evaluation.inspection) ---
 
 SAUDINEWSNET = CORPORA / "saudinewsnet" / "dataset"
 ASND = CORPORA / "asnd" / "Arabic_Social_Media_News_Dataset_ASND"
@@ -77,8 +77,8 @@ def ant_sample(ant_zip, tmp_path_factory) -> list[dict]:
     import zipfile
 
     from arclf.config import CorpusSpec
-    from arclf.data.ant import read_ant
-    from arclf.data.base import ReadStats
+    from arclf.corpus.ant import read_ant
+    from arclf.corpus.base import ReadStats
 
     small = tmp_path_factory.mktemp("ant") / "ant-sample.zip"
     per_folder: collections.Counter = collections.Counter()

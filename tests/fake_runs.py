@@ -1,6 +1,6 @@
 """Write small but complete run folders (the format of arclf.train) for compare/report tests.
 
-Metrics come from the same functions the training loop uses (arclf.evaluate), so the files
+Metrics come from the same functions the training loop uses (arclf.evaluation.folds), so the files
 have exactly the shape a real run has; predictions are simulated with a chosen accuracy.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from arclf.config import apply_overrides, parse_config
-from arclf.evaluate import fold_fingerprint, fold_metrics, summarize_folds
+from arclf.evaluation.folds import fold_fingerprint, fold_metrics, summarize_folds
 
 LABELS = ["culture", "economy", "politics", "sport"]
 N = 240

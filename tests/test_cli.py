@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from arclf.cli import app
+from arclf.cli.app import app
 
 from .conftest import ROOT
 
@@ -108,8 +108,8 @@ def test_train_missing_data_folder(tmp_path, monkeypatch):
 
 
 def test_train_wiring(monkeypatch, tmp_path):
-    """The CLI passes its parsed arguments to arclf.training.train unchanged."""
-    import arclf.training as train_mod
+    """The CLI passes its parsed arguments to arclf.training.trainer.train unchanged."""
+    import arclf.training.trainer as train_mod
 
     seen = {}
 
@@ -142,7 +142,7 @@ def test_env_prints_versions():
 ], ids=["missing-argument", "out-of-range", "unknown-command"])
 def test_console_script_usage_errors_are_one_line(argv, match, capsys):
     """The `arclf` executable (cli.main) prints usage errors as one line and exits with 2."""
-    from arclf.cli import main
+    from arclf.cli.app import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from arclf.cli import app
-from arclf.explain import SPACE
+from arclf.cli.app import app
+from arclf.prediction.explain import SPACE
 
 from .conftest import ASND, ROOT
 from .fake_runs import write_run
@@ -118,7 +118,7 @@ def test_data_export_bad_suffix_is_one_line(tmp_path, seed_page, cache_env):
 
 
 def test_data_wiring(monkeypatch, tmp_path):
-    import arclf.inspect as inspect_mod
+    import arclf.evaluation.inspection as inspect_mod
 
     seen = {}
 
@@ -233,8 +233,8 @@ def test_compare_bad_input_is_one_line(fake_runs, args, match):
 
 
 def test_compare_wiring(monkeypatch, tmp_path):
-    import arclf.compare as compare_mod
-    import arclf.runs_io as runs_io
+    import arclf.runs.compare as compare_mod
+    import arclf.runs.reader as runs_io
 
     seen = {}
 
@@ -294,8 +294,8 @@ def test_report_missing_run_is_one_line(tmp_path):
 
 
 def test_report_wiring(monkeypatch, tmp_path):
-    import arclf.report as report_mod
-    import arclf.runs_io as runs_io
+    import arclf.runs.report as report_mod
+    import arclf.runs.reader as runs_io
 
     seen = []
     monkeypatch.setattr(runs_io, "resolve_runs", lambda specs, root: [SimpleNamespace(path=tmp_path / s) for s in specs])
@@ -323,7 +323,7 @@ def test_evaluate_ant_model_on_asnd(trained_run, corpora_dir, tmp_path, cache_en
 
 
 def test_evaluate_wiring(monkeypatch, tmp_path):
-    import arclf.crosscorpus as cc
+    import arclf.training.crosscorpus as cc
 
     seen = {}
 
@@ -418,7 +418,7 @@ def test_experiment_refuses_output_dir(tmp_path):
 
 
 def test_experiment_wiring(monkeypatch, tmp_path):
-    import arclf.experiments as exp_mod
+    import arclf.training.experiments as exp_mod
 
     seen = {}
 
@@ -440,7 +440,7 @@ def test_experiment_wiring(monkeypatch, tmp_path):
 
 
 def test_progress_without_a_terminal_is_one_line_per_stage(capsys):
-    from arclf.cli import progress_bars
+    from arclf.cli.app import progress_bars
 
     with progress_bars(quiet=False) as progress:
         for done in range(4):

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import f1_score
 
-from arclf.compare import compare_runs, compare_two, flatten_config, paired_predictions, plot_comparison
+from arclf.runs.compare import compare_runs, compare_two, flatten_config, paired_predictions, plot_comparison
 from arclf.errors import DataError
-from arclf.runs_io import load_run, resolve_runs
+from arclf.runs.reader import load_run, resolve_runs
 from tests.fake_runs import FINGERPRINT, assign_folds, gold, simulate, write_run
 
 A_ID, B_ID, C_ID = "20261101-100000-aaaaaaaa", "20261102-100000-bbbbbbbb", "20261103-100000-cccccccc"
@@ -357,7 +357,7 @@ def test_relative_glob_falls_back_to_root_when_cwd_has_other_folders(root, tmp_p
 
 
 def test_unused_feature_blocks_are_not_shown():
-    from arclf.compare import _in_use
+    from arclf.runs.compare import _in_use
 
     flat = {"features.kind": "word", "features.char.analyzer": "char_wb", "features.word.ngram_range": [1, 2], "seed": 0}
     assert _in_use(flat) == {"features.kind": "word", "features.word.ngram_range": [1, 2], "seed": 0}

@@ -108,7 +108,7 @@ def test_override_into_a_single_value_is_a_config_error(override, message):
 def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
     from typer.testing import CliRunner
 
-    from arclf.cli import app
+    from arclf.cli.app import app
 
     bad = tmp_path / "bin.yaml"
     bad.write_bytes(b"name: x\n\xd0\xff\xfe binary")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from arclf.crosscorpus import evaluate_bundle
+from arclf.training.crosscorpus import evaluate_bundle
 from arclf.errors import ConfigError, DataError
 
 #: ASND topics the ANT model has no class for (arclf/resources/labels/asnd.yaml).
@@ -99,8 +99,8 @@ def test_run_folder_records_both_datasets(asnd_eval, trained_run):
 
 
 def test_compare_lists_it_beside_the_training_run(asnd_eval, trained_run):
-    from arclf.compare import compare_runs
-    from arclf.runs_io import resolve_runs
+    from arclf.runs.compare import compare_runs
+    from arclf.runs.reader import resolve_runs
 
     result = compare_runs(resolve_runs([str(trained_run.run_dir), str(asnd_eval.run_dir)]), task="topic")
     assert len(result.rows) == 2 and len(result.groups) == 2

@@ -1,4 +1,4 @@
-"""Tests for arclf.data.ant: the tolerant parser on small strings, and the real ANT archive."""
+"""Tests for arclf.corpus.ant: the tolerant parser on small strings, and the real ANT archive."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import zipfile
 import pytest
 
 from arclf.config import CorpusSpec
-from arclf.data.ant import abstract_in_body, parse_ant_doc, parse_ant_time, read_ant
-from arclf.data.base import ReadStats
-from arclf.data.loader import load_corpus
+from arclf.corpus.ant import abstract_in_body, parse_ant_doc, parse_ant_time, read_ant
+from arclf.corpus.base import ReadStats
+from arclf.corpus.loader import load_corpus
 from arclf.errors import DataError
 
 UTC = dt.timezone.utc

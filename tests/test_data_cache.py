@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from arclf.config import CorpusSpec
-from arclf.data.cache import corpus_fingerprint, load_corpus_cached
+from arclf.corpus.cache import corpus_fingerprint, load_corpus_cached
 
 
 def _table(tmp_path, rows=("نص أول", "نص ثان")):

@@ -9,9 +9,9 @@ import zipfile
 import pytest
 
 from arclf.config import CorpusSpec
-from arclf.data.base import ReadStats
-from arclf.data.folders import read_folders
-from arclf.data.loader import load_corpus
+from arclf.corpus.base import ReadStats
+from arclf.corpus.folders import read_folders
+from arclf.corpus.loader import load_corpus
 from arclf.errors import ConfigError
 
 ENCODINGS = {  # file encoding -> how to write it

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from arclf.config import CorpusSpec, HubSpec
-from arclf.data.base import ReadStats
-from arclf.data.hub import read_hub
+from arclf.corpus.base import ReadStats
+from arclf.corpus.hub import read_hub
 from arclf.errors import ConfigError, DataError
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from arclf.config import CorpusSpec
-from arclf.data.base import ReadStats
-from arclf.data.loader import load_corpus
-from arclf.data.saudinewsnet import iter_raw_articles, read_saudinewsnet, url_section
+from arclf.corpus.base import ReadStats
+from arclf.corpus.loader import load_corpus
+from arclf.corpus.saudinewsnet import iter_raw_articles, read_saudinewsnet, url_section
 
 # The upstream README's counts, with the outlet id the data uses (arriyadiyah, not arreyadiyah).
 OUTLETS = {

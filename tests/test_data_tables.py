@@ -8,9 +8,9 @@ import json
 import pytest
 
 from arclf.config import CorpusSpec
-from arclf.data.base import ReadStats
-from arclf.data.loader import load_corpus
-from arclf.data.tables import read_asnd, read_table, split_of_file
+from arclf.corpus.base import ReadStats
+from arclf.corpus.loader import load_corpus
+from arclf.corpus.tables import read_asnd, read_table, split_of_file
 from arclf.errors import ConfigError, DataError
 
 ASND_CLASSES = {

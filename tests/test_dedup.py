@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arclf.dedup import (_signatures, duplicate_report, exact_duplicate_groups, near_duplicate_groups,
+from arclf.evaluation.duplicates import (_signatures, duplicate_report, exact_duplicate_groups, near_duplicate_groups,
                          near_duplicate_pairs, shingle_hashes)
 
 ARTICLE = ("\u0623\u0639\u0644\u0646\u062a \u0648\u0632\u0627\u0631\u0629 \u0627\u0644\u0635\u062d\u0629 "  # a Arabic sentence

@@ -20,10 +20,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from arclf.features import HashedTfidf, HashingNgramVectorizer
-from arclf.normalize import ArabicNormalizer
-from arclf.pipeline import CalibratedLinear, OneVsRestLogistic
-from arclf.solver import LinearSVM
+from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer
+from arclf.features.normalizer import ArabicNormalizer
+from arclf.models.pipeline import CalibratedLinear, OneVsRestLogistic
+from arclf.models.solver import LinearSVM
 
 SECTIONS = ("sport", "economy", "culture")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from arclf.errors import ConfigError
-from arclf.evaluate import fold_fingerprint, fold_metrics, make_folds, summarize_folds
+from arclf.evaluation.folds import fold_fingerprint, fold_metrics, make_folds, summarize_folds
 
 
 def _data(n=200, seed=0):

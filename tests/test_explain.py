@@ -7,8 +7,8 @@ from sklearn.pipeline import Pipeline
 
 from arclf.config import parse_config
 from arclf.errors import BundleError, InputError
-from arclf.explain import SPACE, explain_prediction, linear_weights, top_ngrams
-from arclf.pipeline import build_pipeline
+from arclf.prediction.explain import SPACE, explain_prediction, linear_weights, top_ngrams
+from arclf.models.pipeline import build_pipeline
 
 # Latin stand-ins keep the arithmetic readable; the real-text test below uses Arabic articles.
 TEXTS = {
@@ -141,7 +141,7 @@ def test_sampling_bounds_the_texts_read(char_pipe):
 
 def test_real_model_on_real_articles(trained_run, seed_page):
     """The trained ANT bundle: Arabic n-grams name the columns; the seed article's evidence."""
-    from arclf.bundle import load_bundle
+    from arclf.bundle.model import load_bundle
 
     bundle = load_bundle(trained_run.run_dir)
     pipe = bundle.pipeline("topic")

@@ -24,9 +24,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from arclf import _kernels
+from arclf.features import kernels as _kernels
 from arclf.config import FeaturesSpec
-from arclf.features import HashedTfidf, HashingNgramVectorizer, _count_python, build_features, build_tfidf
+from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer, _count_python, build_features, build_tfidf
 
 NF = 2**24
 _TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.S)

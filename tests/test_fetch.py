@@ -1,4 +1,4 @@
-"""Tests for arclf.data.fetch: file:// and a loopback HTTP server only, never the internet."""
+"""Tests for arclf.corpus.fetch: file:// and a loopback HTTP server only, never the internet."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from arclf.data import fetch as fetch_mod
-from arclf.data.base import find_data
-from arclf.data.fetch import KNOWN, fetch, sha256_file
+from arclf.corpus import fetch as fetch_mod
+from arclf.corpus.base import find_data
+from arclf.corpus.fetch import KNOWN, fetch, sha256_file
 from arclf.errors import DataError
 
 

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from arclf.errors import DataError
-from arclf.inspect import export_corpus, inspect_corpus, list_corpora, resolve_source
+from arclf.evaluation.inspection import export_corpus, inspect_corpus, list_corpora, resolve_source
 
 
 @pytest.fixture(scope="module")

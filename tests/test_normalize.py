@@ -1,4 +1,4 @@
-"""Tests for arclf.normalize: golden values per step, switches, and the estimator contract.
+"""Tests for arclf.features.normalizer: golden values per step, switches, and the estimator contract.
 
 Arabic is written as \\uXXXX escapes; comments give a transliteration or the letters' names.
 """
@@ -21,9 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from arclf import normalize as nz
+from arclf.features import normalizer as nz
 from arclf.config import NormalizeSpec
-from arclf.normalize import (
+from arclf.features.normalizer import (
     STEPS, ArabicNormalizer, collapse_whitespace, fold_presentation_forms, lowercase,
     map_farsi, normalize_for_dedup, strip_bidi, strip_tashkeel, strip_tatweel, unify_alef,
     unify_alef_maksura, unify_digits, unify_teh_marbuta,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import arclf
-from arclf.labels import LABELS_DIR, default_label_map, vocabulary
+from arclf.corpus.labels import LABELS_DIR, default_label_map, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["ant.yaml", "asnd.yaml", "saudinewsnet.yaml", "regions.yaml", "vocabulary.yaml"]
@@ -49,7 +49,7 @@ def test_numpy_floor_allows_the_numpy_api_the_code_calls():
 
 
 def test_a_missing_labels_folder_is_one_clear_error(tmp_path, monkeypatch):
-    import arclf.labels as labels
+    import arclf.corpus.labels as labels
     from arclf.errors import ConfigError
 
     monkeypatch.setattr(labels, "LABELS_DIR", tmp_path / "nowhere")
@@ -60,7 +60,7 @@ def test_a_missing_labels_folder_is_one_clear_error(tmp_path, monkeypatch):
 @pytest.mark.parametrize("content, message", [(bytes(range(0xF0, 0x100)) * 8, "UTF-8"), (b"scopes: [a\nb: {", "not valid YAML")])
 def test_an_unreadable_label_file_is_one_line(tmp_path, content, message):
     from arclf.errors import ConfigError
-    from arclf.labels import LabelMap
+    from arclf.corpus.labels import LabelMap
 
     path = tmp_path / "ant.yaml"
     path.write_bytes(content)

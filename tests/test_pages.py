@@ -1,4 +1,4 @@
-"""Tests for arclf.data.pages: the real seed page, date lines, breadcrumbs, trailers, the reader."""
+"""Tests for arclf.corpus.pages: the real seed page, date lines, breadcrumbs, trailers, the reader."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from arclf.config import CorpusSpec
-from arclf.data.base import ReadStats
-from arclf.data.pages import fold, looks_like_page, parse_arabic_date, parse_page, read_pages, split_breadcrumb
+from arclf.corpus.base import ReadStats
+from arclf.corpus.pages import fold, looks_like_page, parse_arabic_date, parse_page, read_pages, split_breadcrumb
 from arclf.errors import DataError
 
 UTC = dt.timezone.utc

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from arclf.errors import DataError
-from arclf.report import display_label, most_confused, reliability_table, write_report
+from arclf.runs.report import display_label, most_confused, reliability_table, write_report
 from tests.fake_runs import gold, write_run
 
 PNG = b"\x89PNG\r\n\x1a\n"

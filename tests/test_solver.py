@@ -11,9 +11,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from arclf.config import parse_config
-from arclf.features import HashedTfidf, HashingNgramVectorizer
-from arclf.normalize import ArabicNormalizer
-from arclf.solver import LinearSVM
+from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer
+from arclf.features.normalizer import ArabicNormalizer
+from arclf.models.solver import LinearSVM
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_matches_liblinear_on_real_articles(ant_features):
 
 def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
     """Training on shared uint16 counts scaled on the fly gives the model of the copied TF-IDF rows."""
-    from arclf.training import _fit_svm_scaled
+    from arclf.training.trainer import _fit_svm_scaled
 
     counts, y, train, test, tfidf = ant_features
     cfg = parse_config({"data": {"name": "ant"}, "tasks": [{"name": "section"}], "seed": 3,
@@ -64,7 +64,7 @@ def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
 
 
 def test_float_log_tf_and_uint16_counts_give_the_same_model(ant_features):
-    from arclf.solver import decision_scaled, fit_ovr_scaled, scaled_tfidf, tf_table
+    from arclf.models.solver import decision_scaled, fit_ovr_scaled, scaled_tfidf, tf_table
 
     counts, y, train, test, _ = ant_features
     y_index = np.unique(y[train], return_inverse=True)[1]
@@ -82,7 +82,7 @@ def test_float_log_tf_and_uint16_counts_give_the_same_model(ant_features):
 
 
 def test_integer_counts_need_a_table(ant_features):
-    from arclf.solver import fit_ovr_scaled
+    from arclf.models.solver import fit_ovr_scaled
 
     counts, y, train, _, _ = ant_features
     X = counts.copy()
@@ -92,7 +92,7 @@ def test_integer_counts_need_a_table(ant_features):
 
 
 def test_tf_table_values():
-    from arclf.solver import tf_table
+    from arclf.models.solver import tf_table
 
     t = tf_table(True)
     assert t.dtype == np.float32 and len(t) == 65536

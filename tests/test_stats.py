@@ -9,7 +9,7 @@ from scipy import stats as sps
 from sklearn.metrics import f1_score
 
 from arclf.errors import DataError
-from arclf.stats import (corrected_resampled_ttest, macro_f1_from_counts, mcnemar,
+from arclf.evaluation.significance import (corrected_resampled_ttest, macro_f1_from_counts, mcnemar,
                          paired_bootstrap_macro_f1, verdict)
 
 

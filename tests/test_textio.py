@@ -1,4 +1,4 @@
-"""Tests for arclf.textio: encodings, input formats, folders, standard input and every input error."""
+"""Tests for arclf.text.decode: encodings, input formats, folders, standard input and every input error."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from arclf.errors import InputError
-from arclf.textio import decode_bytes, has_arabic, iter_inputs, read_input
+from arclf.text.decode import decode_bytes, has_arabic, iter_inputs, read_input
 
 UTC = dt.timezone.utc
 WORD = "\u0628\u064a\u062a"  # BEH YEH TEH: bayt, "house"

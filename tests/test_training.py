@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arclf.bundle import load_bundle
+from arclf.bundle.model import load_bundle
 from arclf.errors import BundleError, ConfigError, DataError, InputError
-from arclf.prediction import UNKNOWN, predict, predict_files
+from arclf.prediction.predictor import UNKNOWN, predict, predict_files
 
 
 def test_run_folder_is_complete(trained_run):
@@ -72,7 +72,7 @@ def test_min_proba_and_top_k(trained_run):
 
 
 def test_same_config_and_seed_give_same_metrics(trained_run, corpora_dir, tmp_path):
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     from .conftest import ROOT
 
@@ -93,7 +93,7 @@ def test_truncated_bundle(trained_run, tmp_path):
 
 
 def test_missing_data_folder(tmp_path, monkeypatch):
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     from .conftest import ROOT
 
@@ -111,7 +111,7 @@ def test_missing_data_folder(tmp_path, monkeypatch):
 ], ids=["svm-no-cv", "logreg", "nb-union", "sgd-word", "ridge"])
 def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
     """Each pipeline shape fits on real articles and its bundle predicts calibrated probabilities."""
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     from .conftest import ROOT
 
@@ -128,8 +128,8 @@ def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
 
 def test_array_predictor_equals_the_scikit_learn_pipeline(trained_run, seed_page, ant_sample):
     """The bundle's arrays score exactly as the rebuilt scikit-learn pipelines do."""
-    from arclf.bundle import load_predictor
-    from arclf.inference import ArrayPredictor
+    from arclf.bundle.model import load_predictor
+    from arclf.bundle.arrays import ArrayPredictor
 
     fast = load_predictor(trained_run.run_dir)
     assert isinstance(fast, ArrayPredictor)
@@ -152,7 +152,7 @@ def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
     import subprocess
     import sys
 
-    code = ("import sys; from arclf.prediction import predict_files; "
+    code = ("import sys; from arclf.prediction.predictor import predict_files; "
             f"p = predict_files({str(trained_run.run_dir)!r}, [{str(seed_page)!r}]); "
             "print(p[0].tasks['topic'].label, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -161,12 +161,12 @@ def test_prediction_does_not_import_scikit_learn(trained_run, seed_page):
 
 
 def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
-    """Training groups duplicates from digests of normalized texts: the same partition as arclf.dedup."""
+    """Training groups duplicates from digests of normalized texts: the same partition as arclf.evaluation.duplicates."""
     import hashlib
 
-    from arclf.dedup import exact_duplicate_groups
-    from arclf.textnorm import normalize_for_dedup
-    from arclf.training import _first_seen_ids
+    from arclf.evaluation.duplicates import exact_duplicate_groups
+    from arclf.text.normalize import normalize_for_dedup
+    from arclf.training.trainer import _first_seen_ids
 
     texts = [r["text"] for r in ant_sample]
     texts += texts[:25] + [t.replace(" ", "  ") for t in texts[25:40]]  # exact copies and whitespace variants
@@ -177,7 +177,7 @@ def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
 
 def test_tiny_sample_and_existing_output_are_clear_errors(corpora_dir, tmp_path):
     from arclf.errors import ConfigError
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     from .conftest import ROOT
 
@@ -191,14 +191,14 @@ def test_tiny_sample_and_existing_output_are_clear_errors(corpora_dir, tmp_path)
 def test_public_api_names_stay_functions():
     """`arclf.train` and `arclf.predict` are functions however often and in whatever order they are used."""
     import arclf
-    import arclf.prediction  # noqa: F401  (importing the modules must not shadow the functions)
-    import arclf.training  # noqa: F401
+    import arclf.prediction.predictor  # noqa: F401  (importing the modules must not shadow the functions)
+    import arclf.training.trainer  # noqa: F401
 
     for _ in range(2):
         assert callable(arclf.train) and callable(arclf.predict) and callable(arclf.load_bundle)
     from arclf import predict as p, train as t
 
-    assert t.__module__ == "arclf.training" and p.__module__ == "arclf.prediction"
+    assert t.__module__ == "arclf.training.trainer" and p.__module__ == "arclf.prediction.predictor"
 
 
 def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, monkeypatch, tmp_path):
@@ -206,7 +206,7 @@ def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, mo
     fitting each fold's scikit-learn head on copied counts gives (softmax of the decision values)."""
     import pandas as pd
 
-    from arclf import training
+    from arclf.training import trainer as training
 
     from .conftest import ROOT
 
@@ -228,15 +228,15 @@ def test_kernel_warmup_child_fills_the_cache_and_leaves_a_marker(tmp_path, monke
     """The first run compiles numba kernels in a child process; its marker makes later runs skip it."""
     import subprocess
 
-    from arclf import _warmup
+    from arclf.training import warmup as _warmup
     from arclf.config import load_config
 
     from .conftest import ROOT
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setattr("arclf._kernels._COMPILED", False)
-    monkeypatch.setattr("arclf.solver._JIT", {})
+    monkeypatch.setattr("arclf.features.kernels._COMPILED", False)
+    monkeypatch.setattr("arclf.models.solver._JIT", {})
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
     assert not _warmup._marker(cfg).exists()
     assert _warmup.compile_kernels(cfg) is True
@@ -250,21 +250,21 @@ def test_kernel_warmup_child_fills_the_cache_and_leaves_a_marker(tmp_path, monke
 def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
     import subprocess
 
-    from arclf import _warmup
+    from arclf.training import warmup as _warmup
     from arclf.config import load_config
 
     from .conftest import ROOT
 
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setattr("arclf._kernels._COMPILED", False)
-    monkeypatch.setattr("arclf.solver._JIT", {})
+    monkeypatch.setattr("arclf.features.kernels._COMPILED", False)
+    monkeypatch.setattr("arclf.models.solver._JIT", {})
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", "boom"))
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
     assert _warmup.compile_kernels(cfg) is False and not _warmup._marker(cfg).exists()
 
 
 def test_unusable_output_dir_is_refused_before_any_work(tmp_path):
-    from arclf.training import train
+    from arclf.training.trainer import train
 
     from .conftest import ROOT
 
@@ -276,7 +276,7 @@ def test_unusable_output_dir_is_refused_before_any_work(tmp_path):
 
 
 def test_latest_never_replaces_a_users_file(tmp_path):
-    from arclf.runs import RunWriter
+    from arclf.runs.writer import RunWriter
 
     (tmp_path / "latest").write_text("my notes")
     writer = RunWriter(tmp_path, "20261129-000000-abcdef12")

@@ -4,7 +4,7 @@
         [--fasttext-autotune-seconds 300] [--out experiments/bench/results.json]
 
 One stratified 80/20 split of ANT's sections (seeded), with exact duplicates grouped so that no
-copy of a test article is in training (:func:`arclf.dedup.exact_duplicate_groups` and the first
+copy of a test article is in training (:func:`arclf.evaluation.duplicates.exact_duplicate_groups` and the first
 fold of ``StratifiedGroupKFold(5)``). Every system then fits on the training rows and predicts
 the test rows in a process of its own, so that imports, compiled code and memory are not
 shared:
@@ -130,7 +130,7 @@ def _fit_predict_pipeline(pipe, data, work: Path, opts) -> dict:
 
 def run_arclf(data, work: Path, opts, *, calibrated=False) -> dict:
     """arclf's four-step pipeline (normalize, hashed char n-grams, TF-IDF, LinearSVM)."""
-    from arclf.pipeline import build_pipeline
+    from arclf.models.pipeline import build_pipeline
 
     pipe = build_pipeline(_arclf_config(calibrated))
     out = _fit_predict_pipeline(pipe, data, work, opts)
@@ -161,8 +161,8 @@ def run_vocab(data, work: Path, opts) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
 
-    from arclf.normalize import ArabicNormalizer
-    from arclf.solver import LinearSVM
+    from arclf.features.normalizer import ArabicNormalizer
+    from arclf.models.solver import LinearSVM
 
     cfg = _arclf_config(calibrated=False)
     feats, spec = cfg.features, cfg.classifier
@@ -177,8 +177,8 @@ def run_vocab(data, work: Path, opts) -> dict:
 
 
 def distinct_hash_columns(ngrams: list[str], n_features: int) -> int:
-    """How many distinct columns arclf's hash gives these n-grams (vectorized ``arclf._kernels.hash_ngram``)."""
-    from arclf._kernels import hash_ngram
+    """How many distinct columns arclf's hash gives these n-grams (vectorized ``arclf.features.kernels.hash_ngram``)."""
+    from arclf.features.kernels import hash_ngram
 
     width = max(map(len, ngrams))
     codes = np.zeros((len(ngrams), width), dtype=np.uint64)
@@ -196,7 +196,7 @@ def distinct_hash_columns(ngrams: list[str], n_features: int) -> int:
     cols = h % np.uint64(n_features)
     sample = range(0, len(ngrams), max(1, len(ngrams) // 200))
     if any(int(cols[i]) != hash_ngram(ngrams[i], n_features) for i in sample):
-        raise RuntimeError("vectorized hash disagrees with arclf._kernels.hash_ngram")
+        raise RuntimeError("vectorized hash disagrees with arclf.features.kernels.hash_ngram")
     return len(np.unique(cols))
 
 
@@ -292,8 +292,8 @@ def load_split(data_dir: str, limit: int | None, seed: int) -> dict:
     from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
     from arclf.config import CorpusSpec
-    from arclf.data import load_corpora
-    from arclf.dedup import exact_duplicate_groups
+    from arclf.corpus import load_corpora
+    from arclf.evaluation.duplicates import exact_duplicate_groups
 
     ds, _ = load_corpora([CorpusSpec(name="ant")], data_dir=data_dir)
     texts, y = ds["text"], np.asarray(ds["section"], dtype=object)
@@ -309,7 +309,7 @@ def load_split(data_dir: str, limit: int | None, seed: int) -> dict:
     _, sizes = np.unique(groups, return_counts=True)
     return {"texts": texts, "y": y, "train": train, "test": test, "tune": train[tune], "valid": train[valid],
             "description": {
-                "corpus": "ANT v2.1 (arclf.data.load_corpora, name='ant'), text = title + body, label = section",
+                "corpus": "ANT v2.1 (arclf.corpus.load_corpora, name='ant'), text = title + body, label = section",
                 "n_articles": len(texts), "limit": limit, "seed": seed, "n_train": len(train), "n_test": len(test),
                 "test_fraction": round(len(test) / len(texts), 4),
                 "duplicate_groups": int((sizes > 1).sum()), "articles_in_duplicate_groups": int(sizes[sizes > 1].sum()),
@@ -402,8 +402,8 @@ def ratios(a: dict, b: dict) -> dict:
 
 def hashing_check(hashed: dict, vocab: dict, y_test) -> dict:
     """arclf's hashed features against the same pipeline with a vocabulary: scores, agreement, collisions,
-    and whether the difference is significant (paired bootstrap of macro-F1, McNemar; arclf.stats)."""
-    from arclf.stats import mcnemar, paired_bootstrap_macro_f1
+    and whether the difference is significant (paired bootstrap of macro-F1, McNemar; arclf.evaluation.significance)."""
+    from arclf.evaluation.significance import mcnemar, paired_bootstrap_macro_f1
 
     n_vocab, n_cols = vocab["n_features"], vocab["hash_columns_of_vocabulary"]
     boot = paired_bootstrap_macro_f1(y_test, vocab["y_pred"], hashed["y_pred"], seed=0)
@@ -492,7 +492,7 @@ def notes(res: dict, opts) -> list[str]:
 def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    from arclf.runs import git_info
+    from arclf.runs.writer import git_info
 
     out = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
            "git": git_info(ROOT)}

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from arclf import _kernels  # noqa: E402
-from arclf.features import HashedTfidf, HashingNgramVectorizer  # noqa: E402
+from arclf.features import kernels as _kernels  # noqa: E402
+from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer  # noqa: E402
 
 _TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.S)
 
@@ -70,15 +70,15 @@ COLD = textwrap.dedent("""
     t1 = time.perf_counter()
     import sklearn.base
     t2 = time.perf_counter()
-    from arclf.features import HashingNgramVectorizer, HashedTfidf
+    from arclf.features.hashing import HashingNgramVectorizer, HashedTfidf
     t3 = time.perf_counter()
     vec = HashingNgramVectorizer(analyzer={analyzer!r}, ngram_range={ngram_range!r}, n_features={n_features}).fit([])
     X = vec.transform([{doc!r}])
     t4 = time.perf_counter()
     {tfidf_step}
     t5 = time.perf_counter()
-    import arclf._kernels as k
-    print(f"numpy+scipy.sparse {{t1 - t0:.3f}}  sklearn.base {{t2 - t1:.3f}}  arclf.features {{t3 - t2:.3f}}  "
+    import arclf.features.kernels as k
+    print(f"numpy+scipy.sparse {{t1 - t0:.3f}}  sklearn.base {{t2 - t1:.3f}}  arclf.features.hashing {{t3 - t2:.3f}}  "
           f"first transform {{t4 - t3:.3f}}  first tfidf {{t5 - t4:.3f}}  numba loaded: {{k.compiled()}}")
 """)
 
@@ -88,7 +88,7 @@ def cold_start(args, doc, tfidf_path, force_compiled):
     code = COLD.format(root=str(ROOT), analyzer=args.analyzer, ngram_range=tuple(args.ngram_range),
                        n_features=args.n_features, doc=doc, tfidf_step=tfidf_step)
     if force_compiled:  # load numba and the cached kernels even for one article
-        code = code.replace("X = vec.transform(", "import arclf._kernels as k; k._compile(); X = vec.transform(")
+        code = code.replace("X = vec.transform(", "import arclf.features.kernels as k; k._compile(); X = vec.transform(")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.strip()
 

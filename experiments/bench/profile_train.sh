@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$root"
 
 echo "1-minute load average before: $(cut -d' ' -f1 /proc/loadavg) ($(nproc) CPUs)"
-pyinstrument -r text --no-color -o "$tmp/profile.txt" -m arclf.cli \
+pyinstrument -r text --no-color -o "$tmp/profile.txt" -m arclf.cli.app \
     train configs/ant-sections.yaml --no-cache -q -o "$tmp/run" "$@"
 echo "1-minute load average after: $(cut -d' ' -f1 /proc/loadavg)"
 

@@ -1,0 +1,1 @@
+from arclf.cli.app import app, main, _console_script

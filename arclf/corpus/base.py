@@ -1,0 +1,93 @@
+"""What every corpus reader shares: the read statistics and where data folders are found."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+from pathlib import Path
+
+from arclf.errors import DataError
+
+__all__ = ["ReadStats", "data_dir", "cache_dir", "find_data", "quiet_datasets"]
+
+
+@dataclasses.dataclass
+class ReadStats:
+    """Counts a reader keeps while it reads one corpus.
+
+    Attributes
+    ----------
+    read : int
+        Records yielded.
+    skipped : Counter
+        Reason -> number of source items skipped (e.g. ``'empty text'``).
+    encodings : Counter
+        Encoding name -> number of files decoded with it (folder and page readers).
+    notes : list of str
+        Anything else worth reporting, one line each.
+    """
+
+    read: int = 0
+    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    encodings: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    notes: list = dataclasses.field(default_factory=list)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] += n
+
+    def as_dict(self) -> dict:
+        return {"read": self.read, "skipped": dict(self.skipped), "encodings": dict(self.encodings), "notes": list(self.notes)}
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The data folder: ``explicit`` if given, else ``$ARCLF_DATA``, else None."""
+    value = explicit or os.environ.get("ARCLF_DATA")
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """Download and Arrow cache folder: ``$ARCLF_CACHE`` or ``~/.cache/arclf``."""
+    return Path(os.environ.get("ARCLF_CACHE") or Path.home() / ".cache" / "arclf").expanduser()
+
+
+def find_data(explicit_path, candidates: list[str], *, what: str, data_dir_: str | os.PathLike | None = None, fetch_hint: str | None = None) -> Path:
+    """Resolve where a corpus lives.
+
+    Order: ``explicit_path`` (must exist); else each of ``candidates`` (paths relative to the
+    data folder, then to the cache folder). Raises :class:`DataError` with what to do.
+    """
+    if explicit_path is not None:
+        path = Path(explicit_path).expanduser()
+        if not path.exists():
+            raise DataError(f"{what}: {path} does not exist; check the path")
+        return path
+    roots = [r for r in (data_dir(data_dir_), cache_dir()) if r is not None]
+    for root in roots:
+        for cand in candidates:
+            if (root / cand).exists():
+                return root / cand
+    where = " or ".join(str(r) for r in roots)
+    hint = f", or run `{fetch_hint}`" if fetch_hint else ""
+    raise DataError(
+        f"{what}: not found (looked for {', '.join(candidates)} in {where}); "
+        f"pass --data-dir or set ARCLF_DATA to the folder that holds it{hint}"
+    )
+
+
+class quiet_datasets:
+    """Context manager: no ``datasets`` progress bars inside (arclf draws its own; pipes stay clean)."""
+
+    def __enter__(self):
+        import datasets
+
+        self._was = datasets.is_progress_bar_enabled()
+        datasets.disable_progress_bars()
+        return self
+
+    def __exit__(self, *exc):
+        import datasets
+
+        if self._was:
+            datasets.enable_progress_bars()
+        return False

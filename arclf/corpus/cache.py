@@ -1,0 +1,193 @@
+"""Arrow cache of parsed corpora: read a corpus once, memory-map it afterwards.
+
+:func:`load_corpus_cached` keys each corpus by a fingerprint of
+
+- :data:`LOADER_VERSION` (bump it whenever a reader's output changes),
+- the corpus spec (every field, as resolved JSON),
+- the label map's content (it sets the derived labels),
+- the source files: for each file under the corpus's path its relative path, size and
+  modification time; a zip archive is hashed by content instead (SHA-256), so a copied
+  archive still hits the cache,
+
+and stores the schema :class:`datasets.Dataset` (``save_to_disk``) plus the read report as
+JSON in ``<cache_dir>/datasets/<corpus>-<key>/``. The folder is written under a temporary
+name and renamed into place, so a crash or a concurrent run never leaves a half-written
+entry. A hub dataset without a pinned ``hub.revision`` is not cached (its content may change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from arclf.config import CorpusSpec
+from arclf.errors import DataError
+from arclf.corpus.labels import shipped_label_file
+from arclf.corpus.base import cache_dir, find_data, quiet_datasets
+from arclf.corpus.loader import load_corpus
+
+__all__ = ["LOADER_VERSION", "load_corpus_cached", "records_to_dataset", "corpus_fingerprint", "source_path", "KNOWN_LOCATIONS"]
+
+#: Bump when any reader's records change for the same input, to invalidate every cache entry.
+LOADER_VERSION = "1"
+
+
+def _known_locations() -> dict[str, list[str]]:
+    from arclf.corpus.ant import ANT_CANDIDATES
+    from arclf.corpus.saudinewsnet import CANDIDATES
+    from arclf.corpus.tables import ASND_CANDIDATES
+
+    return {"ant": ANT_CANDIDATES, "saudinewsnet": CANDIDATES, "asnd": ASND_CANDIDATES}
+
+
+#: Known corpus -> where it sits in a data folder (filled on first use).
+KNOWN_LOCATIONS: dict[str, list[str]] = {}
+
+
+def _as_spec(spec) -> CorpusSpec:
+    if isinstance(spec, str):
+        return CorpusSpec(name=spec)
+    if isinstance(spec, dict):
+        return CorpusSpec(**spec)
+    return spec
+
+
+def source_path(spec: CorpusSpec, data_dir=None) -> Path | None:
+    """The file or folder a corpus is read from, or None for a hub dataset without ``path``.
+
+    Raises :class:`DataError` if it does not exist.
+    """
+    if not KNOWN_LOCATIONS:
+        KNOWN_LOCATIONS.update(_known_locations())
+    if spec.path is None and spec.name not in KNOWN_LOCATIONS:
+        return None
+    return find_data(spec.path, KNOWN_LOCATIONS.get(spec.name, []), what=spec.name, data_dir_=data_dir)
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files_fingerprint(root: Path) -> list:
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    out = []
+    for path in files:
+        rel = path.name if path == root else path.relative_to(root).as_posix()
+        if path.suffix.lower() == ".zip":
+            out.append([rel, _file_digest(path)])
+        else:
+            st = path.stat()
+            out.append([rel, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _label_map_path(spec: CorpusSpec) -> Path | None:
+    path = Path(spec.label_map) if spec.label_map else shipped_label_file(spec.name)
+    return path if path.exists() else None
+
+
+def corpus_fingerprint(spec, data_dir=None) -> str | None:
+    """Hex SHA-256 key of a corpus's cache entry, or None when it cannot be cached (unpinned hub dataset)."""
+    spec = _as_spec(spec)
+    root = source_path(spec, data_dir)
+    if root is None and (spec.hub is None or not spec.hub.revision):
+        return None
+    lmap = _label_map_path(spec)
+    vocab = shipped_label_file("vocabulary")
+    blob = {
+        "loader": LOADER_VERSION,
+        "spec": json.loads(spec.model_dump_json(exclude={"path"})),
+        "files": _files_fingerprint(root) if root is not None else None,
+        "label_map": _file_digest(lmap) if lmap else None,
+        "vocabulary": _file_digest(vocab) if vocab.exists() else None,
+    }
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def records_to_dataset(records: list[dict], *, fingerprint: str | None = None):
+    """Schema records -> :class:`datasets.Dataset`, through one Arrow table (3x faster than ``Dataset.from_list``)."""
+    import pyarrow as pa
+    from datasets import Dataset, DatasetInfo
+    from datasets.table import InMemoryTable
+
+    from arclf.corpus.schema import FIELDS, features
+
+    feats = features()
+    schema = feats.arrow_schema
+    columns = [pa.array([r.get(name) for r in records], type=schema.field(name).type) for name in FIELDS]
+    table = pa.Table.from_arrays(columns, schema=schema)
+    return Dataset(InMemoryTable(table), info=DatasetInfo(features=feats), fingerprint=fingerprint)
+
+
+def _build(spec: CorpusSpec, data_dir, key: str | None):
+    records, report = load_corpus(spec, data_dir=data_dir)
+    return records_to_dataset(records, fingerprint=key[:32] if key else None), report.as_dict()
+
+
+def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
+    """Load one corpus as a schema :class:`datasets.Dataset`, from the Arrow cache when it is fresh.
+
+    Parameters
+    ----------
+    spec : CorpusSpec, dict or str
+        The corpus (a bare string is a known corpus name).
+    data_dir : path, optional
+        Folder holding the corpora (default ``$ARCLF_DATA``).
+    refresh : bool, default=False
+        Re-read the sources and overwrite the cache entry.
+
+    Returns
+    -------
+    dataset : datasets.Dataset
+        Schema records (:func:`arclf.corpus.schema.features`), memory-mapped from the cache.
+    report : dict
+        :meth:`CorpusReport.as_dict` of the read, plus ``cache``: ``{"hit": bool, "path": str or None}``.
+
+    Raises
+    ------
+    DataError
+        Missing files or no usable record (as :func:`load_corpus`).
+    """
+    from datasets import load_from_disk
+
+    spec = _as_spec(spec)
+    key = corpus_fingerprint(spec, data_dir)
+    if key is None:
+        ds, report = _build(spec, data_dir, None)
+        return ds, {**report, "cache": {"hit": False, "path": None}}
+    entry = cache_dir() / "datasets" / f"{spec.corpus or spec.name}-{key[:20]}"
+    if entry.is_dir() and (entry / "report.json").exists() and not refresh:
+        try:
+            report = json.loads((entry / "report.json").read_text(encoding="utf-8"))
+            if isinstance(report.get("labels"), dict):  # same content (it is in the key), maybe another checkout's copy
+                lmap = _label_map_path(spec)
+                report["labels"]["label_map"] = str(lmap) if lmap and lmap.exists() else report["labels"].get("label_map")
+            return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": True, "path": str(entry)}}
+        except (OSError, ValueError, FileNotFoundError):
+            shutil.rmtree(entry, ignore_errors=True)  # damaged entry: rebuild it
+    ds, report = _build(spec, data_dir, key)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    try:
+        with quiet_datasets():
+            ds.save_to_disk(str(tmp / "data"))
+        (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        if refresh and entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+        try:
+            os.replace(tmp, entry)
+        except OSError:  # another process wrote the same entry first: keep theirs
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not entry.is_dir():
+        raise DataError(f"{spec.name}: could not write the cache entry {entry}")
+    return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": False, "path": str(entry)}}

@@ -1,0 +1,141 @@
+"""Download public corpora into the cache folder, verifying their SHA-256.
+
+:func:`arclf.corpus.base.find_data` looks in :func:`~arclf.corpus.base.cache_dir`, so a fetched
+corpus is found by its reader without further configuration. Only corpora listed in
+:data:`KNOWN` can be fetched, each pinned to one checksum.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable, Optional
+
+from arclf.errors import DataError
+from arclf.corpus.base import cache_dir
+
+__all__ = ["KNOWN", "fetch", "sha256_file"]
+
+#: Corpus name -> where to get it, its checksum, the file name its reader looks for, licence, citation.
+KNOWN = {
+    "ant": {
+        "url": "https://github.com/antcorpus/antcorpus.multisource.data/archive/refs/heads/master.zip",
+        "sha256": "4d1a10b8b5a3c5b575f02c18f8c3bd68716a007601bb3198f8b497386c7ea237",
+        "filename": "ant-multisource-v2.1.zip",
+        "licence": "Apache-2.0",
+        "citation": (
+            "A. Chouigui, O. Ben Khiroun, B. Elayeb, \"ANT Corpus: An Arabic News Text Collection for "
+            "Textual Classification\", AICCSA 2017; and \"An Arabic Multi-source News Corpus: Experimenting "
+            "on Single-document Extractive Summarization\", Arabian Journal for Science and Engineering 46(8), 2021."
+        ),
+    },
+}
+
+#: Bytes read per chunk while downloading and hashing.
+CHUNK = 1 << 20
+#: Seconds without data before a download is abandoned.
+TIMEOUT = 60
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(functools.partial(fh.read, CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url: str, out, progress: Optional[Callable[[int, Optional[int]], None]]) -> str:
+    """Copy ``url`` into the open binary file ``out``; return the hex SHA-256 of the bytes."""
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        length = response.headers.get("Content-Length") if response.headers else None
+        total = int(length) if length and length.isdigit() else None
+        done = 0
+        if progress:
+            progress(0, total)
+        while block := response.read(CHUNK):
+            out.write(block)
+            digest.update(block)
+            done += len(block)
+            if progress:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | None = None,
+          force: bool = False, progress: Optional[Callable[[int, Optional[int]], None]] = None) -> Path:
+    """Download a known corpus and verify its checksum.
+
+    The file is written to a temporary file in the destination folder, checked, then
+    renamed into place, so an interrupted or corrupt download never leaves a file under
+    the corpus's name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`KNOWN` (``"ant"``).
+    url : str, optional
+        Download from here instead (a mirror, or ``file://`` for a local copy); the
+        checksum must still match.
+    dest_dir : path, optional
+        Destination folder (default :func:`arclf.corpus.base.cache_dir`, created if needed).
+    force : bool, default=False
+        Download even if a file with the right checksum is already there.
+    progress : callable, optional
+        Called as ``progress(bytes_done, total_bytes)`` while downloading; ``total_bytes``
+        is None when the server does not say.
+
+    Returns
+    -------
+    Path
+        The verified file, ``<dest_dir>/<KNOWN[name]['filename']>``.
+
+    Raises
+    ------
+    DataError
+        Unknown name, unreachable address, or checksum mismatch (nothing is left behind).
+        A file already in place with a wrong checksum is downloaded again.
+    """
+    try:
+        entry = KNOWN[name]
+    except KeyError:
+        raise DataError(f"unknown corpus {name!r} to fetch; known: {', '.join(sorted(KNOWN))}") from None
+    folder = Path(dest_dir).expanduser() if dest_dir is not None else cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / entry["filename"]
+    if target.is_file() and not force and sha256_file(target) == entry["sha256"]:
+        return target
+    source = url or entry["url"]
+    fd, tmp = tempfile.mkstemp(prefix=f".{entry['filename']}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digest = _download(source, out, progress)
+        if digest != entry["sha256"]:
+            raise DataError(
+                f"{name}: checksum mismatch for {source} (expected sha256 {entry['sha256']}, got {digest}); "
+                f"nothing was saved: the download is corrupt or the file changed upstream; "
+                f"get the file elsewhere and pass --url, or put it in $ARCLF_DATA"
+            )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a corpus is not
+        os.replace(tmp, target)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, DataError):
+            raise
+        if isinstance(exc, urllib.error.HTTPError):
+            reason = f"HTTP {exc.code} {exc.reason}"
+        else:
+            reason = getattr(exc, "reason", None) or exc
+        raise DataError(f"{name}: could not download {source} ({reason}); check the address and the network, "
+                        f"or download it by hand into {folder}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

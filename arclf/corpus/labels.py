@@ -1,0 +1,215 @@
+"""Label maps: derive ``topic``, ``region`` and ``source_type`` from a corpus's own fields.
+
+A label map is YAML data (``arclf/resources/labels/<corpus>.yaml``)::
+
+    corpus: ant
+    fields:                      # applied in this order; the first field that sets a label wins
+      section:
+        culture: {topic: culture}
+        middleEast: {region: middle_east}
+      source:
+        BBC: {source_type: foreign_broadcaster}
+
+Regions are hierarchical (country -> sub-region -> scope, ``arclf/resources/labels/regions.yaml``):
+a label map fills the finest level it knows and :func:`region_at` derives the coarser ones.
+Values are checked against ``arclf/resources/labels/vocabulary.yaml``. Raw values a map does not
+list are counted in :attr:`LabelMap.unknown_`, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import importlib.resources
+import os
+from pathlib import Path
+
+import yaml
+
+from arclf.errors import ConfigError
+from arclf.corpus.schema import LABEL_FIELDS
+
+__all__ = ["LABELS_DIR", "shipped_label_file", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
+
+REGION_LEVELS = ("country", "subregion", "scope")
+
+
+def _labels_dir() -> Path:
+    env = os.environ.get("ARCLF_LABELS")
+    if env:
+        return Path(env)
+    # package data, so a wheel or `pip install .` finds it as an editable checkout does
+    return Path(str(importlib.resources.files("arclf").joinpath("resources", "labels")))
+
+
+#: Folder holding the shipped label maps, ``regions.yaml`` and ``vocabulary.yaml``: package
+#: data (``arclf/resources/labels``), found through :mod:`importlib.resources`.
+#: ``$ARCLF_LABELS`` names another folder of the same files.
+LABELS_DIR = _labels_dir()
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: label file not found") from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise ConfigError(f"{path}: cannot read a label file ({exc.__class__.__name__}); it must be YAML saved as UTF-8") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+@functools.lru_cache(maxsize=None)
+def _regions(path: str | None = None) -> dict:
+    data = _read_yaml(Path(path) if path else LABELS_DIR / "regions.yaml")
+    return {"scopes": list(data["scopes"]), "subregions": dict(data["subregions"]), "countries": dict(data["countries"])}
+
+
+@functools.lru_cache(maxsize=None)
+def vocabulary(path: str | None = None) -> dict[str, list[str] | None]:
+    """Return the allowed labels per task (``None``: any region of the hierarchy).
+
+    Raises
+    ------
+    ConfigError
+        If the vocabulary file is missing or malformed.
+    """
+    data = _read_yaml(Path(path) if path else LABELS_DIR / "vocabulary.yaml")
+    vocab = {name: list(data[name]) if data.get(name) else None for name in LABEL_FIELDS}
+    reg = _regions()
+    vocab["region"] = sorted(set(reg["scopes"]) | set(reg["subregions"]) | set(reg["countries"]))
+    return vocab
+
+
+def region_levels(label: str | None) -> dict[str, str | None]:
+    """Expand a region label at any level into ``{'country', 'subregion', 'scope'}``.
+
+    >>> region_levels("LY")
+    {'country': 'LY', 'subregion': 'maghreb', 'scope': 'arab_world'}
+    >>> region_levels("international")
+    {'country': None, 'subregion': None, 'scope': 'international'}
+    """
+    out = dict.fromkeys(REGION_LEVELS)
+    if label is None:
+        return out
+    reg = _regions()
+    if label in reg["countries"]:
+        out["country"], label = label, reg["countries"][label]
+    if label in reg["subregions"]:
+        out["subregion"], label = label, reg["subregions"][label]
+    if label in reg["scopes"]:
+        out["scope"] = label
+        return out
+    raise ValueError(f"unknown region label {label!r}: add it to {LABELS_DIR / 'regions.yaml'}")
+
+
+def region_at(label: str | None, level: str) -> str | None:
+    """Return the region ``label`` at ``level`` ('country', 'subregion' or 'scope'), or None if finer than known."""
+    if level not in REGION_LEVELS:
+        raise ValueError(f"region level must be one of {REGION_LEVELS}, got {level!r}")
+    return region_levels(label)[level]
+
+
+class LabelMap:
+    """Maps a record's raw fields to derived labels.
+
+    Parameters
+    ----------
+    rules : dict
+        ``{field: {raw_value: {label_field: label}}}``, applied in insertion order.
+    name : str, default="<inline>"
+        Where the rules came from, for messages.
+
+    Attributes
+    ----------
+    unknown_ : collections.Counter
+        ``(field, raw_value) -> count`` of raw values seen by :meth:`apply` that the map lacks.
+    """
+
+    def __init__(self, rules: dict, *, name: str = "<inline>"):
+        self.rules = rules
+        self.name = name
+        self.unknown_: collections.Counter = collections.Counter()
+        self._check()
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "LabelMap":
+        """Read a label map file. Raises :class:`ConfigError` naming the file on any problem."""
+        data = _read_yaml(Path(path))
+        fields = data.get("fields")
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{path}: a label map needs a 'fields' mapping")
+        return cls(fields, name=str(path))
+
+    def _check(self) -> None:
+        vocab = vocabulary()
+        errors = []
+        for field, values in self.rules.items():
+            if not isinstance(values, dict):
+                errors.append(f"fields.{field}: expected a mapping of raw value -> labels")
+                continue
+            for raw, labels in values.items():
+                for key, label in (labels or {}).items():
+                    path = f"fields.{field}.{raw}.{key}"
+                    if key not in LABEL_FIELDS:
+                        errors.append(f"{path}: unknown label field (expected one of {', '.join(LABEL_FIELDS)})")
+                    elif label is not None and vocab[key] is not None and label not in vocab[key]:
+                        errors.append(f"{path}: {label!r} is not in the {key} vocabulary ({LABELS_DIR / 'vocabulary.yaml'})")
+        if errors:
+            raise ConfigError(f"{self.name}: " + "; ".join(errors))
+
+    def labels_for(self, record: dict) -> dict[str, str | None]:
+        """Return the derived labels of one record (does not modify it)."""
+        out = dict.fromkeys(LABEL_FIELDS)
+        for field, values in self.rules.items():
+            raw = record.get(field)
+            if raw is None:
+                continue
+            if raw not in values:
+                self.unknown_[(field, raw)] += 1
+                continue
+            for key, label in (values[raw] or {}).items():
+                if out[key] is None:
+                    out[key] = label
+        return out
+
+    def apply(self, record: dict) -> dict:
+        """Fill the record's label fields that are still ``None``; return the record."""
+        for key, label in self.labels_for(record).items():
+            if record.get(key) is None:
+                record[key] = label
+        return record
+
+    def report(self) -> dict:
+        """``{'label_map': name, 'unknown': [{'field', 'value', 'count'}, ...]}`` for run records."""
+        unknown = [{"field": f, "value": v, "count": n} for (f, v), n in self.unknown_.most_common()]
+        return {"label_map": self.name, "unknown": unknown}
+
+
+def shipped_label_file(name: str) -> Path:
+    """``<LABELS_DIR>/<name>.yaml`` (it may not exist).
+
+    Raises
+    ------
+    ConfigError
+        ``$ARCLF_LABELS`` names a folder that does not exist.
+    """
+    if not LABELS_DIR.is_dir():  # only $ARCLF_LABELS can name a missing folder
+        raise ConfigError(f"ARCLF_LABELS={LABELS_DIR}: no such folder; name a folder of label maps, "
+                          "or unset it to use the shipped ones")
+    return LABELS_DIR / f"{name}.yaml"
+
+
+def default_label_map(corpus: str) -> LabelMap | None:
+    """Return the shipped label map ``arclf/resources/labels/<corpus>.yaml`` (package data), or None if there is none.
+
+    Raises
+    ------
+    ConfigError
+        ``$ARCLF_LABELS`` names a folder that does not exist, or the map is invalid.
+    """
+    path = shipped_label_file(corpus)
+    return LabelMap.from_yaml(path) if path.exists() else None

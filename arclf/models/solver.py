@@ -1,0 +1,504 @@
+"""A linear SVM for sparse text features, trained by dual coordinate descent in compiled code.
+
+:class:`LinearSVM` solves the same problem as scikit-learn's ``LinearSVC`` (L2-regularized
+squared-hinge loss, one-vs-rest, the bias as a regularized feature of value 1) with the dual
+coordinate-descent method of liblinear (Hsieh, Chang, Lin, Keerthi & Sundararajan, "A Dual
+Coordinate Descent Method for Large-scale Linear SVM", ICML 2008, Algorithm 1), with two
+changes that matter for text:
+
+* all one-vs-rest problems advance together, visiting each row once per epoch for every class,
+  so a row's features are read once and the weights of one feature for all classes sit in one
+  cache line (``coef`` is stored feature-major);
+* it reads float32 CSR matrices as they are, and can take per-column and per-row scales, so
+  cross-validation trains on TF-IDF values computed on the fly from shared sublinear-tf
+  counts instead of materializing a TF-IDF copy per fold (:func:`fit_ovr_scaled`).
+
+The stopping rule is liblinear's: the spread of projected gradients over an epoch falls below
+``tol`` for every class (liblinear's command-line default ``eps=0.1``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf", "softmax_decision", "tf_table", "MAX_COUNT"]
+
+_JIT: dict = {}
+_BIG = 1e30  # stands for infinity in the projected-gradient bounds
+
+
+def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_scale, C, tol, max_iter, seed, W, b):
+    """Joint one-vs-rest dual CD with shrinking. Updates ``W`` and ``b`` in place; returns epochs run.
+
+    ``W`` is float32 of shape (n_features, n_classes + 1): its last column holds the per-column
+    scale (idf, or 0 for a pruned column), so one cache line serves a feature's scale and all its
+    class weights. ``ycls[i]`` is the class index of row ``rows[i]``;
+    x_rj = tf * W[j, -1] * row_scale[r], where tf is ``lut[data]`` with ``use_lut`` (integer counts)
+    and ``data`` otherwise.
+    """
+    n = rows.shape[0]
+    K = n_classes
+    alpha = np.zeros((n, K))
+    diag = 0.5 / C
+    qd = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        s = 1.0  # the bias feature
+        rs = row_scale[r]
+        for p in range(indptr[r], indptr[r + 1]):
+            v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[indices[p], K] * rs
+            s += v * v
+        qd[i] = s + diag
+    order = np.arange(n)
+    active = n
+    done = np.zeros(K, dtype=np.bool_)
+    dot = np.empty(K)
+    delta = np.empty(K)
+    pg_max = np.empty(K)
+    pg_min = np.empty(K)
+    pg_max_old = np.full(K, _BIG)
+    pg_min_old = np.full(K, -_BIG)
+    state = np.uint64(seed * 2654435761 + 88172645463325252)
+    epochs = 0
+    for epoch in range(max_iter):
+        epochs = epoch + 1
+        for i in range(active - 1, 0, -1):  # Fisher-Yates with xorshift64: same order on any thread count
+            state ^= state << np.uint64(13)
+            state ^= state >> np.uint64(7)
+            state ^= state << np.uint64(17)
+            j = int(state % np.uint64(i + 1))
+            order[i], order[j] = order[j], order[i]
+        pg_max[:] = -_BIG
+        pg_min[:] = _BIG
+        s = 0
+        while s < active:
+            i = order[s]
+            r = rows[i]
+            rs = row_scale[r]
+            for k in range(K):
+                dot[k] = b[k]
+            for p in range(indptr[r], indptr[r + 1]):
+                j = indices[p]
+                v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, K] * rs
+                if v != 0.0:
+                    for k in range(K):
+                        dot[k] += W[j, k] * v
+            any_update = False
+            shrinkable = True
+            for k in range(K):
+                delta[k] = 0.0
+                if done[k]:
+                    continue
+                yk = 1.0 if ycls[i] == k else -1.0
+                g = yk * dot[k] - 1.0 + diag * alpha[i, k]
+                pg = g
+                if alpha[i, k] == 0.0:
+                    if g > pg_max_old[k]:
+                        continue  # shrunk for this class (liblinear's rule)
+                    if g > 0.0:
+                        pg = 0.0
+                shrinkable = False
+                if pg > pg_max[k]:
+                    pg_max[k] = pg
+                if pg < pg_min[k]:
+                    pg_min[k] = pg
+                if pg > 1e-12 or pg < -1e-12:
+                    old = alpha[i, k]
+                    new = old - g / qd[i]
+                    if new < 0.0:
+                        new = 0.0
+                    alpha[i, k] = new
+                    delta[k] = (new - old) * yk
+                    if delta[k] != 0.0:
+                        any_update = True
+            if shrinkable:  # no class needs this row now: move it out of the active set
+                active -= 1
+                order[s], order[active] = order[active], order[s]
+                continue
+            if any_update:
+                for k in range(K):
+                    b[k] += delta[k]
+                for p in range(indptr[r], indptr[r + 1]):
+                    j = indices[p]
+                    v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, K] * rs
+                    if v != 0.0:
+                        for k in range(K):
+                            W[j, k] += delta[k] * v
+            s += 1
+        converged = True
+        for k in range(K):
+            if not done[k] and pg_max[k] - pg_min[k] > tol:
+                converged = False
+        if converged:
+            if active == n:
+                break
+            active = n  # check once more on all rows, as liblinear does
+            pg_max_old[:] = _BIG
+            pg_min_old[:] = -_BIG
+            continue
+        for k in range(K):
+            pg_max_old[k] = pg_max[k] if pg_max[k] > 0 else _BIG
+            pg_min_old[k] = pg_min[k] if pg_min[k] < 0 else -_BIG
+    return epochs
+
+
+def _decision(indptr, indices, data, lut, use_lut, rows, row_scale, W, b, out):
+    n_classes = W.shape[1] - 1
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        rs = row_scale[r]
+        for k in range(n_classes):
+            out[i, k] = b[k]
+        for p in range(indptr[r], indptr[r + 1]):
+            j = indices[p]
+            v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, n_classes] * rs
+            if v != 0.0:
+                for k in range(n_classes):
+                    out[i, k] += W[j, k] * v
+
+
+def _jit(name: str):
+    func = _JIT.get(name)
+    if func is None:
+        import numba
+
+        func = _JIT[name] = numba.njit(cache=True, nogil=True)(globals()[name])
+    return func
+
+
+def ovr_targets(y_index, n_classes):
+    """``(targets, n_problems)`` for :func:`fit_ovr_scaled`: a binary task is one problem for ``classes_[1]``."""
+    y_index = np.asarray(y_index)
+    if n_classes == 2:
+        return np.where(y_index == 1, 0, 1), 1
+    return y_index, n_classes
+
+
+#: Largest count an integer count matrix holds (``uint16``); the training matrix clips there.
+MAX_COUNT = np.iinfo(np.uint16).max
+
+
+def tf_table(sublinear: bool) -> np.ndarray:
+    """Term-frequency value of every count 0..65535, float32: ``1 + log(k)`` (0 for 0) or ``k``.
+
+    With it, the functions of this module read a matrix of ``uint16`` counts (2 bytes a
+    non-zero instead of 4) and weight each count on the fly.
+    """
+    k = np.arange(MAX_COUNT + 1, dtype=np.float64)
+    if not sublinear:
+        return k.astype(np.float32)
+    out = np.zeros_like(k)
+    out[1:] = 1.0 + np.log(k[1:])
+    return out.astype(np.float32)
+
+
+def _csr_parts(X, table):
+    """``(indptr, indices, data, lut, use_lut)`` for the kernels: integer counts go through ``table``."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(X) if not sp.isspmatrix_csr(X) else X
+    if np.issubdtype(X.data.dtype, np.integer):
+        if table is None:
+            raise ValueError("X holds integer counts: pass tf_table (see arclf.models.solver.tf_table)")
+        if X.data.dtype != np.uint16:
+            raise ValueError(f"integer counts must be uint16, got {X.data.dtype}")
+        return X.indptr, X.indices, X.data, np.asarray(table, np.float32), True
+    data = X.data if X.data.dtype == np.float32 else X.data.astype(np.float32)
+    return X.indptr, X.indices, data, np.zeros(1, np.float32), False
+
+
+def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=None, tf_table=None, C=0.5, tol=0.1,
+                   max_iter=50, seed=0):
+    """Train one-vs-rest linear SVMs on ``rows`` of ``X`` scaled on the fly.
+
+    Parameters
+    ----------
+    X : csr_matrix of shape (n_samples, n_features)
+        Feature values (float32 read as is), or ``uint16`` counts weighted by ``tf_table``.
+    y_index : ndarray of int of shape (len(rows),)
+        Class index of each training row.
+    rows : ndarray of int
+        Training rows of ``X``.
+    col_scale : ndarray of shape (n_features,), optional
+        Per-column factor (e.g. idf, 0 for pruned columns); default 1.
+    row_scale : ndarray of shape (n_samples,), optional
+        Per-row factor (e.g. 1 / L2 norm); default 1.
+    tf_table : ndarray of shape (65536,), optional
+        Value of each count when ``X`` holds integer counts (:func:`tf_table`).
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_classes + 1), float32
+        Class weights; the last column is ``col_scale``.
+    b : ndarray of shape (n_classes,)
+    epochs : int
+    """
+    indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
+    n_samples, n_features = X.shape
+    col_scale = np.ones(n_features, np.float32) if col_scale is None else np.asarray(col_scale, np.float32)
+    row_scale = np.ones(n_samples, np.float32) if row_scale is None else np.asarray(row_scale, np.float32)
+    W = np.zeros((n_features, n_classes + 1), dtype=np.float32)
+    W[:, n_classes] = col_scale
+    b = np.zeros(n_classes)
+    epochs = _jit("_ovr_dcd")(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), np.asarray(y_index, np.int64), n_classes,
+                              row_scale, float(C), float(tol), int(max_iter), int(seed), W, b)
+    return W, b, epochs
+
+
+def decision_scaled(X, rows, W, b, *, row_scale=None, tf_table=None) -> np.ndarray:
+    """Decision values ``(len(rows), n_classes)`` of rows of ``X`` under the scaling :func:`fit_ovr_scaled` used.
+
+    ``W`` is the first value :func:`fit_ovr_scaled` returns (its last column is the column scale).
+    """
+    indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
+    n_samples, n_features = X.shape
+    row_scale = np.ones(n_samples, np.float32) if row_scale is None else np.asarray(row_scale, np.float32)
+    out = np.empty((len(rows), W.shape[1] - 1))
+    _jit("_decision")(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), row_scale, W, b, out)
+    return out
+
+
+def softmax_decision(scores) -> np.ndarray:
+    """Softmax over classes of decision values: shape (n_samples, n_classes), rows sum to 1.
+
+    ``scores`` of shape (n_samples,) is a binary decision for ``classes_[1]`` and becomes the two
+    columns ``[-s, s]``. Not calibrated: what :meth:`LinearSVM.predict_proba` returns.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else scores.copy()
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    return scores / scores.sum(axis=1, keepdims=True)
+
+
+class LinearSVM(ClassifierMixin, BaseEstimator):
+    """Linear SVM (squared hinge, L2, one-vs-rest) by compiled dual coordinate descent.
+
+    The objective of scikit-learn's ``LinearSVC(loss='squared_hinge', intercept_scaling=1)``,
+    solved to liblinear's default tolerance; see the module docstring for the method and its
+    source. Works on sparse float32 input without copying it.
+
+    Parameters
+    ----------
+    C : float, default=0.5
+        Inverse regularization strength (> 0).
+    tol : float, default=0.1
+        Stop when the projected-gradient spread of an epoch is below ``tol`` for every class.
+    max_iter : int, default=50
+        Maximum number of epochs.
+    random_state : int, default=0
+        Seeds the order rows are visited in.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features), or (1, n_features) for two classes
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+    n_iter_ : int
+        Epochs run.
+    """
+
+    def __init__(self, *, C=0.5, tol=0.1, max_iter=50, random_state=0):
+        self.C = C
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _check_params(self):
+        if not self.C > 0:
+            raise ValueError(f"C={self.C!r}: must be > 0")
+        if not self.tol > 0:
+            raise ValueError(f"tol={self.tol!r}: must be > 0")
+        if int(self.max_iter) < 1:
+            raise ValueError(f"max_iter={self.max_iter!r}: must be >= 1")
+
+    def fit(self, X, y):
+        """Fit on ``X`` (sparse or dense, shape (n_samples, n_features)) and labels ``y``; returns self."""
+        self._check_params()
+        import scipy.sparse as sp
+
+        if not sp.issparse(X):
+            X = sp.csr_matrix(np.asarray(X, dtype=np.float32))
+        y = np.asarray(y)
+        if X.shape[0] != len(y):
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels")
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need at least 2 classes, got {list(self.classes_)}")
+        y_index, n_problems = ovr_targets(y_index, len(self.classes_))
+        W, b, self.n_iter_ = fit_ovr_scaled(X, y_index, np.arange(X.shape[0]), n_problems, C=self.C, tol=self.tol,
+                                            max_iter=self.max_iter, seed=self.random_state)
+        self._set_coef(W, b)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _set_coef(self, W, b):
+        W = W[:, :-1]
+        if W.shape[1] == 1:  # binary, scikit-learn's convention: one row scoring classes_[1]
+            self.coef_ = np.ascontiguousarray(W.T, dtype=np.float32)
+            self.intercept_ = np.asarray(b[:1], dtype=np.float64)
+        else:
+            self.coef_ = np.ascontiguousarray(W.T, dtype=np.float32)
+            self.intercept_ = b.copy()
+
+    @classmethod
+    def from_weights(cls, W, b, classes, *, params=None) -> "LinearSVM":
+        """Build a fitted model from :func:`fit_ovr_scaled`'s ``W`` (n_features, n_classes + 1) and ``b``."""
+        self = cls(**(params or {}))
+        self.classes_ = np.asarray(classes)
+        self._set_coef(W, b)
+        self.n_features_in_ = W.shape[0]
+        self.n_iter_ = None
+        return self
+
+    @classmethod
+    def from_coef(cls, coef, intercept, classes, *, params=None) -> "LinearSVM":
+        """Build a fitted model from ``coef_`` (n_classes or 1, n_features), ``intercept_`` and ``classes_``."""
+        self = cls(**(params or {}))
+        self.classes_ = np.asarray(classes)
+        self.coef_ = np.ascontiguousarray(coef, dtype=np.float32)
+        self.intercept_ = np.asarray(intercept, dtype=np.float64)
+        self.n_features_in_ = self.coef_.shape[1]
+        self.n_iter_ = None
+        return self
+
+    def predict_proba(self, X):
+        """Softmax of the decision values: *not* calibrated probabilities.
+
+        Only used with ``calibration: none``; the default wraps this model in
+        :class:`arclf.models.pipeline.CalibratedLinear`, whose probabilities are calibrated.
+        """
+        return softmax_decision(self.decision_function(X))
+
+    def decision_function(self, X):
+        """Scores of shape (n_samples, n_classes), or (n_samples,) for two classes."""
+        check_is_fitted(self, "coef_")
+        scores = X @ self.coef_.T + self.intercept_
+        scores = np.asarray(scores)
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[scores.argmax(axis=1)]
+
+
+def _df_rows(indptr, indices, rows, df):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            df[indices[p]] += 1
+
+
+def _total_rows(indptr, indices, data, rows, sublinear, total):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            total[indices[p]] += np.exp(data[p] - 1.0) if sublinear else data[p]
+
+
+def _l2_row_scale(indptr, indices, data, lut, use_lut, rows, col_scale, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        s = 0.0
+        for p in range(indptr[r], indptr[r + 1]):
+            v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * col_scale[indices[p]]
+            s += v * v
+        out[r] = 1.0 / np.sqrt(s) if s > 0.0 else 0.0
+
+
+def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
+    """Fit ``tfidf`` (an unfitted :class:`arclf.features.hashing.HashedTfidf`) on ``rows`` of ``X`` without copying X.
+
+    ``X`` holds ``uint16`` counts weighted by ``tf_table`` (:func:`tf_table` of ``sublinear``),
+    or float sublinear term frequencies ``1 + log(tf)`` (raw counts when ``sublinear`` is False).
+    Returns ``(col_scale, row_scale)``: idf per hash column (0 where pruned) and the
+    inverse L2 norm of every row in ``rows`` and ``score_rows``, so that
+    ``tf(X[r, j]) * col_scale[j] * row_scale[r]`` equals ``tfidf.transform`` of the counts.
+    """
+    indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
+    rows = np.asarray(rows, np.int64)
+    df = np.zeros(X.shape[1], np.int64)
+    _jit("_df_rows")(indptr, indices, rows, df)
+
+    def total():
+        out = np.zeros(X.shape[1])
+        _jit("_total_rows")(indptr, indices, data, rows, bool(sublinear) and not use_lut, out)
+        return out
+
+    tfidf._fit_df(df, len(rows), total)
+    col_scale = np.zeros(X.shape[1], np.float32)
+    col_scale[tfidf.columns_] = tfidf.idf_
+    row_scale = np.zeros(X.shape[0], np.float32)
+    if tfidf.norm == "l2":
+        _jit("_l2_row_scale")(indptr, indices, data, lut, use_lut, rows, col_scale, row_scale)
+        _jit("_l2_row_scale")(indptr, indices, data, lut, use_lut, np.asarray(score_rows, np.int64), col_scale, row_scale)
+    elif tfidf.norm is None:
+        row_scale[:] = 1.0
+    else:
+        raise ValueError(f"norm={tfidf.norm!r}: the scaled path supports 'l2' and None")
+    return col_scale, row_scale
+
+
+def _compact_inplace(indptr, indices, data, lookup):
+    w = 0
+    start = indptr[0]
+    for r in range(indptr.shape[0] - 1):
+        stop = indptr[r + 1]
+        for p in range(start, stop):
+            j = lookup[indices[p]]
+            if j >= 0:
+                indices[w] = j
+                data[w] = data[p]
+                w += 1
+        start = stop
+        indptr[r + 1] = w
+    return w
+
+
+def compact_columns(X, min_df: int, *, by_frequency: bool = False):
+    """Keep ``X``'s columns present in at least ``min_df`` rows, renumbered; reuses X's memory.
+
+    No fold's training rows can give a column a document frequency above its frequency in all
+    rows, so a column dropped here could never pass a fold's ``min_df``: the per-fold models are
+    unchanged, while the weight matrix shrinks from the hash space (millions of columns) to the
+    columns that occur, and stays in cache. Uses no label and decides nothing a fold learns.
+
+    With ``by_frequency``, the most frequent columns get the lowest numbers. The solver then
+    finds the weights it touches most in a few hundred kilobytes, which fit in the CPU's L2
+    cache: on ANT, a fit takes 24 % less time, with the same result to the bit. Row indices are
+    then no longer sorted, which the kernels of this module do not need.
+
+    Parameters
+    ----------
+    X : csr_matrix of shape (n_samples, n_features)
+        Consumed: its arrays are overwritten and reused; do not use it afterwards.
+    min_df : int
+    by_frequency : bool, default=False
+        Number the kept columns by decreasing document frequency (ties: by column).
+
+    Returns
+    -------
+    X_compact : csr_matrix of shape (n_samples, len(kept))
+    kept : ndarray of int64
+        Original column of each new column; increasing unless ``by_frequency``.
+    """
+    df = np.zeros(X.shape[1], np.int64)  # np.bincount would copy the indices to int64 first (8 bytes a non-zero)
+    _jit("_df_rows")(X.indptr, X.indices, np.arange(X.shape[0], dtype=np.int64), df)
+    kept = np.flatnonzero(df >= max(int(min_df), 1))
+    if by_frequency:
+        kept = kept[np.argsort(-df[kept], kind="stable")]
+    lookup = np.full(X.shape[1], -1, dtype=np.int32)
+    lookup[kept] = np.arange(len(kept), dtype=np.int32)
+    del df
+    nnz = _jit("_compact_inplace")(X.indptr, X.indices, X.data, lookup)
+    import scipy.sparse as sp
+
+    # views, not copies: the dropped tail is small, a copy would double the matrix for a moment
+    out = sp.csr_matrix((X.data[:nnz], X.indices[:nnz], X.indptr), shape=(X.shape[0], len(kept)), copy=False)
+    if by_frequency:
+        out.has_sorted_indices = False
+    return out, kept

@@ -1,0 +1,1 @@
+from arclf.prediction.predictor import predict, predict_files

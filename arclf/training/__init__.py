@@ -1,0 +1,1 @@
+from arclf.training.trainer import train, TrainResult

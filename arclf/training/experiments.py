@@ -1,0 +1,106 @@
+"""Experiment files: named variants of a base config, run one after another, each as its own run.
+
+An experiment file is YAML with a ``base`` config (path relative to the experiment file) and either
+explicit ``variants`` (name -> overrides as dotted keys) or a ``grid`` (dotted key -> list of values,
+every combination is a variant), or both::
+
+    base: ../configs/ant-sections.yaml
+    set: {cv.folds: 5}                 # applied to every variant
+    grid:
+      classifier.kind: [linear_svm, logistic_regression]
+      features.kind: [char, word]
+
+Every variant's run lands in ``experiments/runs/<experiment name>/`` so ``arclf compare <name>``
+compares them all; ``run.json`` records the variant's name and overrides.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import yaml
+
+from arclf.config import Config, load_config
+from arclf.errors import ConfigError
+
+__all__ = ["is_experiment", "load_experiment", "run_experiment"]
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; a config is a YAML file saved as UTF-8") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def is_experiment(path: str | Path) -> bool:
+    """True if the YAML file at ``path`` is an experiment file (has a ``base`` key)."""
+    return "base" in _read(Path(path))
+
+
+def _fmt(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().replace("\n", " ").removesuffix("...").strip()
+
+
+def load_experiment(path: str | Path, overrides: list[str] | None = None) -> list[tuple[str, Config]]:
+    """Expand an experiment file into ``[(variant name, Config), ...]``.
+
+    Each config is named after the experiment file's stem, so all runs share one folder.
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys, no variants, or an invalid variant (the message names the variant).
+    """
+    path = Path(path)
+    data = _read(path)
+    unknown = set(data) - {"base", "set", "variants", "grid", "description"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; an experiment file has base, set, variants, grid")
+    base = (path.parent / data["base"]).resolve()
+    common = [f"{k}={_fmt(v)}" for k, v in (data.get("set") or {}).items()]
+    variants: list[tuple[str, list[str]]] = []
+    for name, delta in (data.get("variants") or {}).items():
+        variants.append((str(name), [f"{k}={_fmt(v)}" for k, v in (delta or {}).items()]))
+    grid = data.get("grid") or {}
+    if grid:
+        keys = list(grid)
+        for combo in itertools.product(*(grid[k] for k in keys)):
+            name = ",".join(f"{k.split('.')[-1] if not isinstance(v, dict) else k}={_fmt(v)}" for k, v in zip(keys, combo))
+            variants.append((name, [f"{k}={_fmt(v)}" for k, v in zip(keys, combo)]))
+    if not variants:
+        raise ConfigError(f"{path}: no variants (add a 'variants' or 'grid' section)")
+    out = []
+    for name, sets in variants:
+        try:
+            cfg = load_config(base, [f"name={path.stem}", *common, *sets, *(overrides or [])])
+        except ConfigError as exc:
+            raise ConfigError(f"{path} variant {name!r}: {exc}") from None
+        out.append((name, cfg))
+    return out
+
+
+def run_experiment(path: str | Path, *, overrides: list[str] | None = None, on_variant=None, **train_kwargs) -> list:
+    """Train every variant of an experiment file; returns the :class:`arclf.training.trainer.TrainResult` list.
+
+    ``on_variant(index, total, name)`` is called before each variant starts. Extra keyword arguments
+    go to :func:`arclf.training.trainer.train` (``data_dir``, ``cv``, ``progress``, …).
+    """
+    from arclf.training.trainer import train
+
+    variants = load_experiment(path, overrides)
+    results = []
+    for i, (name, cfg) in enumerate(variants):
+        if on_variant:
+            on_variant(i, len(variants), name)
+        cfg._variant = name
+        results.append(train(cfg, **train_kwargs))
+    return results
