@@ -21,10 +21,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from arclf.features import normalizer as nz
+from arclf.text import normalize as nz
 from arclf.config import NormalizeSpec
-from arclf.features.normalizer import (
-    STEPS, ArabicNormalizer, collapse_whitespace, fold_presentation_forms, lowercase,
+from arclf.features.normalizer import ArabicNormalizer
+from arclf.text.normalize import (
+    STEPS, collapse_whitespace, fold_presentation_forms, lowercase,
     map_farsi, normalize_for_dedup, strip_bidi, strip_tashkeel, strip_tatweel, unify_alef,
     unify_alef_maksura, unify_digits, unify_teh_marbuta,
 )
@@ -440,13 +441,13 @@ def test_pipeline_in_grid_search():
 def test_table_is_compiled_once_per_switch_combination():
     steps = tuple(s for s in STEPS if s != "digits")
     first = ArabicNormalizer(digits=False).fit([])
-    before = nz._compiled_table.cache_info()
+    before = nz.translate_table.cache_info()
     copies = [pickle.loads(pickle.dumps(first)) for _ in range(3)] + [clone(first).fit([])]
     for norm in copies:
         norm.transform([SENTENCE] * 10)
-    after = nz._compiled_table.cache_info()
+    after = nz.translate_table.cache_info()
     assert after.misses == before.misses and after.hits > before.hits
-    assert nz._compiled_table(steps) is nz._compiled_table(steps)
+    assert nz.translate_table(steps) is nz.translate_table(steps)
 
 
 def test_large_input_single_pass_result():

@@ -11,7 +11,8 @@ import zipfile
 import pytest
 
 from arclf.errors import InputError
-from arclf.text.decode import decode_bytes, has_arabic, iter_inputs, read_input
+from arclf.prediction.inputs import iter_inputs, read_input
+from arclf.text.decode import decode_bytes, has_arabic
 
 UTC = dt.timezone.utc
 WORD = "\u0628\u064a\u062a"  # BEH YEH TEH: bayt, "house"

@@ -235,8 +235,7 @@ def test_kernel_warmup_child_fills_the_cache_and_leaves_a_marker(tmp_path, monke
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setattr("arclf.features.kernels._COMPILED", False)
-    monkeypatch.setattr("arclf.models.solver._JIT", {})
+    monkeypatch.setattr("arclf.training.warmup.any_compiled", lambda: False)  # as in a fresh process
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
     assert not _warmup._marker(cfg).exists()
     assert _warmup.compile_kernels(cfg) is True
@@ -256,8 +255,7 @@ def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
     from .conftest import ROOT
 
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setattr("arclf.features.kernels._COMPILED", False)
-    monkeypatch.setattr("arclf.models.solver._JIT", {})
+    monkeypatch.setattr("arclf.training.warmup.any_compiled", lambda: False)  # as in a fresh process
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", "boom"))
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml")
     assert _warmup.compile_kernels(cfg) is False and not _warmup._marker(cfg).exists()

@@ -68,9 +68,9 @@ class ArrayPredictor:
 
     def _counts(self, texts: list[str]):
         from arclf.features.analyzers import count_ngrams
-        from arclf.text.normalize import _normalize
+        from arclf.text.normalize import normalize_text
 
-        docs = [_normalize(t, self._steps) for t in texts]
+        docs = [normalize_text(t, self._steps) for t in texts]
         parts = []
         for analyzer, (lo, hi), n_features, offset in self._blocks:
             indptr, indices, data = count_ngrams(docs, analyzer, lo, hi, n_features, np.float32)

@@ -248,7 +248,7 @@ def _rewindable(stream):
 def _explain(model, inputs: List[str], stdin, preds, k: int, skip_bad: bool = False) -> list[dict]:
     """Per prediction and task, the n-grams that pushed its most probable label most."""
     from arclf.prediction.explain import explain_prediction
-    from arclf.text.decode import iter_inputs
+    from arclf.prediction.inputs import iter_inputs
 
     if stdin is not None:
         stdin.seek(0)

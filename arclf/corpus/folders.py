@@ -24,6 +24,7 @@ from arclf.errors import ConfigError, DataError, InputError
 from arclf.corpus.schema import make_record
 from arclf.corpus.base import ReadStats, find_data
 from arclf.corpus.tables import MAPPABLE_FIELDS
+from arclf.text.decode import decode_bytes
 
 __all__ = ["read_folders", "iter_folder_files"]
 
@@ -108,7 +109,6 @@ def read_folders(spec, *, stats: ReadStats, data_dir=None) -> Iterator[dict]:
     DataError
         The path does not exist or is not a folder or a zip.
     """
-    from arclf.text.decode import decode_bytes  # textio imports the data package
 
     if spec.path is None:
         raise ConfigError("folder corpus: `path` is required (a folder or a .zip of <label>/<file>)")

@@ -28,24 +28,13 @@ from typing import Iterator
 from arclf.errors import DataError, InputError
 from arclf.corpus.schema import join_text, make_record
 from arclf.corpus.base import ReadStats
+from arclf.text.decode import decode_bytes
+from arclf.text.normalize import normalize_text
 
 __all__ = ["fold", "parse_arabic_date", "parse_page", "looks_like_page", "read_pages"]
 
-_FOLD = str.maketrans({
-    "\u0622": "\u0627",  # ARABIC LETTER ALEF WITH MADDA ABOVE -> ALEF
-    "\u0623": "\u0627",  # ARABIC LETTER ALEF WITH HAMZA ABOVE -> ALEF
-    "\u0625": "\u0627",  # ARABIC LETTER ALEF WITH HAMZA BELOW -> ALEF
-    "\u0671": "\u0627",  # ARABIC LETTER ALEF WASLA -> ALEF
-    "\u0629": "\u0647",  # ARABIC LETTER TEH MARBUTA -> HEH
-    "\u0649": "\u064a",  # ARABIC LETTER ALEF MAKSURA -> YEH
-    "\u0640": None,      # ARABIC TATWEEL
-    "\u0670": None,      # ARABIC LETTER SUPERSCRIPT ALEF
-    **{chr(c): None for c in range(0x064B, 0x0653)},  # ARABIC FATHATAN .. ARABIC MADDAH ABOVE (tashkeel)
-})
-_DIGITS = str.maketrans(
-    {**{chr(0x0660 + i): str(i) for i in range(10)},   # ARABIC-INDIC DIGIT ZERO..NINE
-     **{chr(0x06F0 + i): str(i) for i in range(10)}}   # EXTENDED ARABIC-INDIC DIGIT ZERO..NINE
-)
+#: The normalization steps :func:`fold` applies (a subset of :data:`arclf.text.normalize.STEPS`).
+_FOLD_STEPS = ("tashkeel", "tatweel", "alef", "alef_maksura", "teh_marbuta", "digits", "lowercase")
 
 
 def fold(text: str) -> str:
@@ -54,7 +43,7 @@ def fold(text: str) -> str:
     Also maps Arabic-Indic digits to ASCII and lowercases. Only for comparisons: the
     parsed fields keep the page's own spelling.
     """
-    return text.translate(_FOLD).translate(_DIGITS).lower()
+    return normalize_text(text, _FOLD_STEPS)
 
 
 #: Month name (folded) -> number. Three naming systems are in use across the Arab world.
@@ -332,7 +321,6 @@ def read_pages(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = N
     DataError
         ``spec.path`` is missing or does not exist.
     """
-    from arclf.text.decode import decode_bytes  # textio imports this module
 
     if spec.path is None:
         raise DataError("pages: set `path` to a saved page or a folder of them")

@@ -27,9 +27,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from numba import njit, prange
+from arclf.features.kernels import FMIX64
+from arclf.util.jit import KernelSet
 
-from arclf.features.kernels import _FMIX_1, _FMIX_2, _S33
+#: The near-duplicate kernels (``@KERNELS.kernel``), compiled on first use.
+KERNELS = KernelSet(globals())
+prange = range  # numba.prange once compiled
 
 __all__ = ["exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pairs", "duplicate_report", "shingle_hashes"]
 
@@ -38,7 +41,7 @@ __all__ = ["exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pa
 #: own choice for 0.8, 9 bands of 13 rows, would find only 40 % of them); every candidate is verified.
 _LSH_MARGIN = 0.2
 _ROLL = np.uint64(1_000_003)
-_M64_1, _M64_2 = _FMIX_1, _FMIX_2  # MurmurHash3's fmix64 constants, shared with the n-gram kernels
+_M64_1, _M64_2, _S33 = FMIX64  # MurmurHash3's fmix64 constants, shared with the n-gram kernels
 _S32 = np.uint64(32)
 _M32_1 = np.uint64(0x85EBCA6B)
 _M32_2 = np.uint64(0xC2B2AE35)
@@ -52,7 +55,7 @@ def _first_seen_ids(keys) -> np.ndarray:
 
 
 def _normalized(texts) -> list[str]:
-    from arclf.features.normalizer import normalize_for_dedup
+    from arclf.text.normalize import normalize_for_dedup
 
     return [normalize_for_dedup(t) if t else "" for t in texts]
 
@@ -78,7 +81,7 @@ def exact_duplicate_groups(texts) -> np.ndarray:
     return _first_seen_ids(_normalized(texts))
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@KERNELS.kernel(parallel=True)
 def _shingle_kernel(codes, offsets, k):  # pragma: no cover - compiled
     """Hash of every k-gram start position (NUL-padded past a text's end), text after text."""
     n = codes.shape[0]
@@ -99,7 +102,7 @@ def _shingle_kernel(codes, offsets, k):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@KERNELS.kernel(parallel=True)
 def _minhash_kernel(hashes, offsets, a, b):  # pragma: no cover - compiled
     """datasketch's affine32 MinHash: fmix32 of the hash's top 32 bits, then min of a*h+b mod 2**32."""
     n_docs, n_perm = offsets.shape[0] - 1, a.shape[0]
@@ -150,6 +153,7 @@ def shingle_hashes(texts, shingle: int = 5) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    KERNELS.compile()
     return _shingle_kernel(codes, offsets, shingle), offsets
 
 
@@ -158,10 +162,11 @@ def _signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: in
     from datasketch import MinHash
 
     a, b = (p.astype(np.uint64) for p in MinHash(num_perm=num_perm, seed=seed).permutations)
+    KERNELS.compile()
     return _minhash_kernel(hashes, offsets, a, b)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@KERNELS.kernel(parallel=True)
 def _unique_sets(hashes, offsets, docs):  # pragma: no cover - compiled
     """Sorted unique shingle hashes of each text in ``docs``, packed; returns (values, offsets)."""
     out_off = np.zeros(docs.shape[0] + 1, dtype=np.int64)
@@ -180,7 +185,7 @@ def _unique_sets(hashes, offsets, docs):  # pragma: no cover - compiled
     return out, out_off, sizes
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@KERNELS.kernel(parallel=True)
 def _pair_jaccard(values, starts, sizes, left, right):  # pragma: no cover - compiled
     """Jaccard index of each pair of packed sorted sets (a merge walk: no allocation)."""
     out = np.empty(left.shape[0], dtype=np.float64)
@@ -226,6 +231,7 @@ def _near_pairs(norm: list[str], exact: np.ndarray, *, threshold, shingle, num_p
         return []
     cand = np.array(sorted(candidates), dtype=np.int64)
     docs, index = np.unique(cand, return_inverse=True)
+    KERNELS.compile()
     values, starts, sizes = _unique_sets(hashes, offsets, docs)
     index = index.reshape(cand.shape)
     jac = _pair_jaccard(values, starts, sizes, index[:, 0], index[:, 1])

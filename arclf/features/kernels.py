@@ -20,7 +20,7 @@ hash of ``s[i:i+k]`` to ``s[i:i+k+1]`` with one step, so every n-gram costs one
 multiply. :func:`hash_ngram` is the pure-Python reference, used for explanations and tests.
 
 Importing this module does not import numba: the kernels (functions marked with
-``@_kernel``) are compiled with ``numba.njit(cache=True, nogil=True)`` on first use, so a
+``@KERNELS.kernel``, see :mod:`arclf.util.jit`) are compiled with ``numba.njit(cache=True, nogil=True)`` on first use, so a
 fresh process loads machine code from numba's cache instead of compiling, and a caller
 that only needs :func:`hash_ngram` pays nothing. Per-document results do not depend on
 the number of threads.
@@ -28,12 +28,13 @@ the number of threads.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 
-__all__ = ["hash_ngram", "pack_documents", "word_char_table", "ngram_counts", "column_bitmap", "tfidf_remap",
+from arclf.util.jit import KernelSet
+
+__all__ = ["FMIX64", "hash_ngram", "pack_documents", "word_char_table", "ngram_counts", "column_bitmap", "tfidf_remap",
            "compiled", "WHITESPACE"]
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -47,6 +48,8 @@ _FNV_PRIME = np.uint64(_FNV_PRIME_INT)
 _FMIX_1 = np.uint64(_FMIX_1_INT)
 _FMIX_2 = np.uint64(_FMIX_2_INT)
 _S33 = np.uint64(33)
+#: MurmurHash3 fmix64 (multipliers, shift), as uint64: shared with near-duplicate detection.
+FMIX64 = (_FMIX_1, _FMIX_2, _S33)
 _POP_1 = np.uint64(0x5555555555555555)
 _POP_2 = np.uint64(0x3333333333333333)
 _POP_4 = np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -62,37 +65,14 @@ WHITESPACE = (
 
 ANALYZERS = {"char_wb": 0, "char": 1, "word": 2}
 
-_KERNELS: list[tuple[str, bool]] = []  # (function name, parallel), compiled by _compile()
-_COMPILE_LOCK = threading.Lock()
-_COMPILED = False
+#: This module's kernels (functions marked ``@KERNELS.kernel``), compiled on first use.
+KERNELS = KernelSet(globals())
 prange = range  # numba.prange once compiled
-
-
-def _kernel(parallel=False):
-    """Mark a module-level function for ``numba.njit(cache=True, nogil=True, parallel=parallel)``."""
-    def mark(func):
-        _KERNELS.append((func.__name__, parallel))
-        return func
-    return mark
-
-
-def _compile() -> None:
-    """Import numba and replace every marked function by its dispatcher (once per process)."""
-    global _COMPILED, prange
-    with _COMPILE_LOCK:
-        if _COMPILED:
-            return
-        import numba
-
-        prange = numba.prange
-        for name, parallel in _KERNELS:
-            globals()[name] = numba.njit(cache=True, nogil=True, parallel=parallel)(globals()[name])
-        _COMPILED = True
 
 
 def compiled() -> bool:
     """Whether numba and the kernels are already loaded in this process."""
-    return _COMPILED
+    return KERNELS.compiled
 
 
 def hash_ngram(ngram: str, n_features: int) -> int:
@@ -175,12 +155,12 @@ def word_char_table() -> np.ndarray:
 # --------------------------------------------------------------------------- hashing
 
 
-@_kernel()
+@KERNELS.kernel()
 def _step(h, c):
     return (h ^ np.uint64(c)) * _FNV_PRIME
 
 
-@_kernel()
+@KERNELS.kernel()
 def _column(h, n_features, mask):
     h ^= h >> _S33
     h *= _FMIX_1
@@ -192,7 +172,7 @@ def _column(h, n_features, mask):
     return np.uint32(h % n_features)
 
 
-@_kernel()
+@KERNELS.kernel()
 def _is_space(c):
     if c <= 0x20:
         return c == 0x20 or (0x09 <= c <= 0x0D) or (0x1C <= c <= 0x1F)
@@ -207,7 +187,7 @@ def _is_space(c):
 # stopped (past ``end`` only if _ngram_totals was wrong, which _count_doc reports).
 
 
-@_kernel()
+@KERNELS.kernel()
 def _emit_substrings(text, length, min_n, max_n, n_features, mask, buf, m, end):
     # every substring of text[:length] whose length is in [min_n, max_n]
     for a in range(length - min_n + 1):
@@ -222,7 +202,7 @@ def _emit_substrings(text, length, min_n, max_n, n_features, mask, buf, m, end):
     return m
 
 
-@_kernel()
+@KERNELS.kernel()
 def _gen_char_wb(codes, s, e, min_n, max_n, n_features, mask, buf, m, end):
     # sklearn _char_wb_ngrams: each str.split() word padded with one space each side;
     # a padded word shorter than min_n is counted once as a whole
@@ -249,7 +229,7 @@ def _gen_char_wb(codes, s, e, min_n, max_n, n_features, mask, buf, m, end):
     return m
 
 
-@_kernel()
+@KERNELS.kernel()
 def _gen_char(codes, s, e, min_n, max_n, n_features, mask, buf, m, end):
     # sklearn _char_ngrams after re.sub(r"\s\s+", " "): a run of two or more whitespace
     # characters becomes one space, a single whitespace character is kept as it is
@@ -271,7 +251,7 @@ def _gen_char(codes, s, e, min_n, max_n, n_features, mask, buf, m, end):
     return _emit_substrings(text, length, min_n, max_n, n_features, mask, buf, m, end)
 
 
-@_kernel()
+@KERNELS.kernel()
 def _gen_word(codes, s, e, min_n, max_n, n_features, mask, word_table, buf, m, end):
     # sklearn token_pattern (?u)\b\w\w+\b: maximal runs of \w of length >= 2;
     # n-grams of consecutive tokens joined by one space
@@ -306,7 +286,7 @@ def _gen_word(codes, s, e, min_n, max_n, n_features, mask, word_table, buf, m, e
     return m
 
 
-@_kernel()
+@KERNELS.kernel()
 def _radix_sort(a, digit_bits, passes):
     # LSD radix sort of a uint32 array in place, ``passes`` digits of ``digit_bits`` bits
     # (together covering every bit of the largest column)
@@ -343,7 +323,7 @@ def _radix_sort(a, digit_bits, passes):
         a[:] = tmp
 
 
-@_kernel()
+@KERNELS.kernel()
 def _count_unique(buf, counts, start, stop, digit_bits, passes):
     # sort buf[start:stop] and run-length encode it in place; returns the number of
     # distinct columns, written to buf[start:] with their counts in counts[start:]
@@ -368,7 +348,7 @@ def _count_unique(buf, counts, start, stop, digit_bits, passes):
     return w + 1 - start
 
 
-@_kernel()
+@KERNELS.kernel()
 def _count_doc(codes, offsets, d, start, end, analyzer, min_n, max_n, n_features, mask, word_table,
                digit_bits, passes, buf, counts):
     # document d's distinct columns and counts, written to buf[start:] and counts[start:];
@@ -390,7 +370,7 @@ def _count_doc(codes, offsets, d, start, end, analyzer, min_n, max_n, n_features
 # large inputs (waking a second thread costs more than one article takes).
 
 
-@_kernel()
+@KERNELS.kernel()
 def _count_block(codes, offsets, d0, d1, stage, analyzer, min_n, max_n, n_features, mask,
                  word_table, digit_bits, passes, buf, counts, row_nnz):
     # documents d0..d1-1; document d uses buf[stage[d - d0]:stage[d - d0 + 1]]
@@ -399,7 +379,7 @@ def _count_block(codes, offsets, d0, d1, stage, analyzer, min_n, max_n, n_featur
                                 n_features, mask, word_table, digit_bits, passes, buf, counts)
 
 
-@_kernel(parallel=True)
+@KERNELS.kernel(parallel=True)
 def _count_block_parallel(codes, offsets, d0, d1, stage, analyzer, min_n, max_n, n_features, mask,
                           word_table, digit_bits, passes, buf, counts, row_nnz):
     for r in prange(d1 - d0):
@@ -407,7 +387,7 @@ def _count_block_parallel(codes, offsets, d0, d1, stage, analyzer, min_n, max_n,
                                 n_features, mask, word_table, digit_bits, passes, buf, counts)
 
 
-@_kernel()
+@KERNELS.kernel()
 def _compact_row(r, stage, row_nnz, buf, counts, indptr, indices, data):
     src = stage[r]
     dst = indptr[r]
@@ -416,13 +396,13 @@ def _compact_row(r, stage, row_nnz, buf, counts, indptr, indices, data):
         data[dst + k] = counts[src + k]
 
 
-@_kernel()
+@KERNELS.kernel()
 def _compact_block(stage, row_nnz, buf, counts, indptr, indices, data):
     for r in range(row_nnz.shape[0]):
         _compact_row(r, stage, row_nnz, buf, counts, indptr, indices, data)
 
 
-@_kernel(parallel=True)
+@KERNELS.kernel(parallel=True)
 def _compact_block_parallel(stage, row_nnz, buf, counts, indptr, indices, data):
     for r in prange(row_nnz.shape[0]):
         _compact_row(r, stage, row_nnz, buf, counts, indptr, indices, data)
@@ -440,7 +420,7 @@ def _parallel(work: int) -> bool:
 _PARALLEL_WORK = 1 << 20
 
 
-@_kernel()
+@KERNELS.kernel()
 def _n_substrings(length, min_n, max_n):
     # how many substrings of a text of this length have a length in [min_n, max_n]
     total = 0
@@ -449,7 +429,7 @@ def _n_substrings(length, min_n, max_n):
     return total
 
 
-@_kernel()
+@KERNELS.kernel()
 def _ngram_totals(codes, offsets, analyzer, min_n, max_n, word_table, out):
     # the number of n-grams (with repeats) of each document, as the generators emit them
     for d in range(offsets.shape[0] - 1):
@@ -520,7 +500,7 @@ def ngram_counts(codes, offsets, *, analyzer, ngram_range, n_features, dtype=np.
     data : ndarray of shape (nnz,), dtype ``dtype``
         Counts (never zero).
     """
-    _compile()
+    KERNELS.compile()
     min_n, max_n = (int(v) for v in ngram_range)
     n_docs = len(offsets) - 1
     mask = n_features - 1 if n_features & (n_features - 1) == 0 else 0
@@ -589,7 +569,7 @@ def ngram_counts(codes, offsets, *, analyzer, ngram_range, n_features, dtype=np.
 # --------------------------------------------------------------------------- tf-idf
 
 
-@_kernel()
+@KERNELS.kernel()
 def _popcount(x):
     # compiled to one popcnt instruction where the CPU has it
     x = x - ((x >> np.uint64(1)) & _POP_1)
@@ -598,7 +578,7 @@ def _popcount(x):
     return np.int64((x * _POP_H) >> np.uint64(56))
 
 
-@_kernel()
+@KERNELS.kernel()
 def _kept(c, bits, rank):
     # output column of input column c, or -1: a bitmap of kept columns with the number
     # of kept columns before each 64-bit word (about 0.2 bytes per input column, so
@@ -610,7 +590,7 @@ def _kept(c, bits, rank):
     return rank[c >> 6] + _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
 
 
-@_kernel()
+@KERNELS.kernel()
 def _remap_row_count(r, indptr, indices, bits, rank, row_nnz):
     n = 0
     for k in range(indptr[r], indptr[r + 1]):
@@ -619,7 +599,7 @@ def _remap_row_count(r, indptr, indices, bits, rank, row_nnz):
     row_nnz[r] = n
 
 
-@_kernel()
+@KERNELS.kernel()
 def _weight(count, idf_j, sublinear, log_table):
     # log_table[c] = 1 + log(c), from Python's math.log, for small whole counts
     v = np.float64(count)
@@ -633,7 +613,7 @@ def _weight(count, idf_j, sublinear, log_table):
     return v * np.float64(idf_j)
 
 
-@_kernel()
+@KERNELS.kernel()
 def _remap_row_fill(r, indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
                     out_data, weights):
     # norm: 0 none, 1 l1, 2 l2; weights and the norm in float64, summed in order; the
@@ -659,19 +639,19 @@ def _remap_row_fill(r, indptr, indices, data, bits, rank, idf, sublinear, log_ta
         out_data[w0 + t] = weights[t] * scale
 
 
-@_kernel()
+@KERNELS.kernel()
 def _remap_count(indptr, indices, bits, rank, row_nnz):
     for r in range(indptr.shape[0] - 1):
         _remap_row_count(r, indptr, indices, bits, rank, row_nnz)
 
 
-@_kernel(parallel=True)
+@KERNELS.kernel(parallel=True)
 def _remap_count_parallel(indptr, indices, bits, rank, row_nnz):
     for r in prange(indptr.shape[0] - 1):
         _remap_row_count(r, indptr, indices, bits, rank, row_nnz)
 
 
-@_kernel()
+@KERNELS.kernel()
 def _remap_fill(indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices, out_data):
     longest = 0
     for r in range(out_indptr.shape[0] - 1):
@@ -682,7 +662,7 @@ def _remap_fill(indptr, indices, data, bits, rank, idf, sublinear, log_table, no
                         out_data, weights)
 
 
-@_kernel(parallel=True)
+@KERNELS.kernel(parallel=True)
 def _remap_fill_parallel(indptr, indices, data, bits, rank, idf, sublinear, log_table, norm, out_indptr, out_indices,
                          out_data):
     for r in prange(indptr.shape[0] - 1):
@@ -759,7 +739,7 @@ def tfidf_remap(indptr, indices, data, columns, n_features_in, idf, *, sublinear
     out_indptr, out_indices, out_data : ndarray
         CSR arrays of shape (n_samples, n_kept); with ``inplace``, views of ``indices`` and ``data``.
     """
-    _compile()
+    KERNELS.compile()
     bits, rank = index if index is not None else column_bitmap(columns, n_features_in)
     parallel = _parallel(len(indices))
     row_nnz = np.empty(len(indptr) - 1, dtype=np.int64)

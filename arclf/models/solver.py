@@ -23,12 +23,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from arclf.util.jit import KernelSet
+
 __all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf", "softmax_decision", "tf_table", "MAX_COUNT"]
 
-_JIT: dict = {}
+#: The solver's kernels (``@KERNELS.kernel``), compiled on first use.
+KERNELS = KernelSet(globals())
 _BIG = 1e30  # stands for infinity in the projected-gradient bounds
 
 
+@KERNELS.kernel()
 def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_scale, C, tol, max_iter, seed, W, b):
     """Joint one-vs-rest dual CD with shrinking. Updates ``W`` and ``b`` in place; returns epochs run.
 
@@ -144,6 +148,7 @@ def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_sca
     return epochs
 
 
+@KERNELS.kernel()
 def _decision(indptr, indices, data, lut, use_lut, rows, row_scale, W, b, out):
     n_classes = W.shape[1] - 1
     for i in range(rows.shape[0]):
@@ -157,15 +162,6 @@ def _decision(indptr, indices, data, lut, use_lut, rows, row_scale, W, b, out):
             if v != 0.0:
                 for k in range(n_classes):
                     out[i, k] += W[j, k] * v
-
-
-def _jit(name: str):
-    func = _JIT.get(name)
-    if func is None:
-        import numba
-
-        func = _JIT[name] = numba.njit(cache=True, nogil=True)(globals()[name])
-    return func
 
 
 def ovr_targets(y_index, n_classes):
@@ -242,7 +238,8 @@ def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=Non
     W = np.zeros((n_features, n_classes + 1), dtype=np.float32)
     W[:, n_classes] = col_scale
     b = np.zeros(n_classes)
-    epochs = _jit("_ovr_dcd")(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), np.asarray(y_index, np.int64), n_classes,
+    KERNELS.compile()
+    epochs = _ovr_dcd(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), np.asarray(y_index, np.int64), n_classes,
                               row_scale, float(C), float(tol), int(max_iter), int(seed), W, b)
     return W, b, epochs
 
@@ -256,7 +253,8 @@ def decision_scaled(X, rows, W, b, *, row_scale=None, tf_table=None) -> np.ndarr
     n_samples, n_features = X.shape
     row_scale = np.ones(n_samples, np.float32) if row_scale is None else np.asarray(row_scale, np.float32)
     out = np.empty((len(rows), W.shape[1] - 1))
-    _jit("_decision")(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), row_scale, W, b, out)
+    KERNELS.compile()
+    _decision(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), row_scale, W, b, out)
     return out
 
 
@@ -386,6 +384,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         return self.classes_[scores.argmax(axis=1)]
 
 
+@KERNELS.kernel()
 def _df_rows(indptr, indices, rows, df):
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -393,6 +392,7 @@ def _df_rows(indptr, indices, rows, df):
             df[indices[p]] += 1
 
 
+@KERNELS.kernel()
 def _total_rows(indptr, indices, data, rows, sublinear, total):
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -400,6 +400,7 @@ def _total_rows(indptr, indices, data, rows, sublinear, total):
             total[indices[p]] += np.exp(data[p] - 1.0) if sublinear else data[p]
 
 
+@KERNELS.kernel()
 def _l2_row_scale(indptr, indices, data, lut, use_lut, rows, col_scale, out):
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -422,11 +423,12 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
     indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
     rows = np.asarray(rows, np.int64)
     df = np.zeros(X.shape[1], np.int64)
-    _jit("_df_rows")(indptr, indices, rows, df)
+    KERNELS.compile()
+    _df_rows(indptr, indices, rows, df)
 
     def total():
         out = np.zeros(X.shape[1])
-        _jit("_total_rows")(indptr, indices, data, rows, bool(sublinear) and not use_lut, out)
+        _total_rows(indptr, indices, data, rows, bool(sublinear) and not use_lut, out)
         return out
 
     tfidf._fit_df(df, len(rows), total)
@@ -434,8 +436,8 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
     col_scale[tfidf.columns_] = tfidf.idf_
     row_scale = np.zeros(X.shape[0], np.float32)
     if tfidf.norm == "l2":
-        _jit("_l2_row_scale")(indptr, indices, data, lut, use_lut, rows, col_scale, row_scale)
-        _jit("_l2_row_scale")(indptr, indices, data, lut, use_lut, np.asarray(score_rows, np.int64), col_scale, row_scale)
+        _l2_row_scale(indptr, indices, data, lut, use_lut, rows, col_scale, row_scale)
+        _l2_row_scale(indptr, indices, data, lut, use_lut, np.asarray(score_rows, np.int64), col_scale, row_scale)
     elif tfidf.norm is None:
         row_scale[:] = 1.0
     else:
@@ -443,6 +445,7 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
     return col_scale, row_scale
 
 
+@KERNELS.kernel()
 def _compact_inplace(indptr, indices, data, lookup):
     w = 0
     start = indptr[0]
@@ -487,14 +490,15 @@ def compact_columns(X, min_df: int, *, by_frequency: bool = False):
         Original column of each new column; increasing unless ``by_frequency``.
     """
     df = np.zeros(X.shape[1], np.int64)  # np.bincount would copy the indices to int64 first (8 bytes a non-zero)
-    _jit("_df_rows")(X.indptr, X.indices, np.arange(X.shape[0], dtype=np.int64), df)
+    KERNELS.compile()
+    _df_rows(X.indptr, X.indices, np.arange(X.shape[0], dtype=np.int64), df)
     kept = np.flatnonzero(df >= max(int(min_df), 1))
     if by_frequency:
         kept = kept[np.argsort(-df[kept], kind="stable")]
     lookup = np.full(X.shape[1], -1, dtype=np.int32)
     lookup[kept] = np.arange(len(kept), dtype=np.int32)
     del df
-    nnz = _jit("_compact_inplace")(X.indptr, X.indices, X.data, lookup)
+    nnz = _compact_inplace(X.indptr, X.indices, X.data, lookup)
     import scipy.sparse as sp
 
     # views, not copies: the dropped tail is small, a copy would double the matrix for a moment

@@ -127,7 +127,7 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         An input is missing, empty, binary, undecodable or has no Arabic letters (without
         ``skipped``), or no input at all could be read.
     """
-    from arclf.text.decode import iter_inputs
+    from arclf.prediction.inputs import iter_inputs
 
     if isinstance(bundle, (str, Path)):
         from arclf.bundle.model import load_predictor

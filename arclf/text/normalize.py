@@ -1,8 +1,122 @@
-"""Arabic normalization steps as pure ``str -> str`` functions, without scikit-learn.
+r"""Arabic orthographic normalization: one pure ``str -> str`` function per phenomenon.
 
-:mod:`arclf.features.normalizer` documents every step and wraps them in the scikit-learn transformer
-:class:`arclf.features.normalizer.ArabicNormalizer`; this module holds the functions and tables so that
-prediction can normalize text without importing scikit-learn (which takes about a second).
+Arabic news and web text writes the same word in several ways: with or without hamza on
+alef, with final alef maksura or yeh, teh marbuta or heh, vowel marks or not, stretched
+with tatweel, typed on a Persian keyboard, copied from a PDF in presentation forms,
+sprinkled with invisible bidi controls. A classifier that sees these as different
+character n-grams wastes features on spelling noise. Each step below folds one such
+phenomenon; :class:`arclf.features.normalizer.ArabicNormalizer` applies the enabled steps, in this order, as one
+``str.translate`` pass.
+
+=====================  ==============================================  ======================================
+step (switch)          what it does                                    what it merges, and why
+=====================  ==============================================  ======================================
+presentation_forms     NFKC restricted to Arabic Presentation          PDF/legacy glyph codes with the
+                       Forms-A/B (U+FB50..U+FDFF, U+FE70..U+FEFF):     letters they show. First, so that
+                       contextual forms to base letters, ligatures     every later step sees base letters:
+                       to letter sequences (U+FEFB lam-alef to lam     U+FEF7 (lam-alef with hamza) becomes
+                       + alef, U+FDF2 to the word Allah, U+FDFD to     lam + U+0623, then plain alef.
+                       the basmala); also composes decomposed
+                       alef/waw/yeh + U+0653..U+0655 (NFC, e.g.
+                       U+0627 U+0654 to U+0623).
+bidi                   deletes LRM, RLM, ALM (U+061C), LRE..RLO,       Invisible controls and joiners that
+                       LRI..PDI, ZWNJ, ZWJ, word joiner, BOM, soft     split a word into different n-grams
+                       hyphen; turns ZWSP and no-break/fixed-width     while looking identical. ZWNJ is
+                       spaces into U+0020.                             *deleted*: in Arabic script it stops
+                                                                       joining inside or at the edge of a
+                                                                       word (Persian mi + ZWNJ + verb is one
+                                                                       word); ZWSP *is* a word break, and
+                                                                       ANT has "end.ZWSP next" with no other
+                                                                       space, so it becomes a space. NBSP
+                                                                       becomes a space because scikit-learn's
+                                                                       ``analyzer='char'`` keeps a lone NBSP.
+tashkeel               deletes harakat, tanween, shadda, sukun,        Vocalized and bare spellings (news is
+                       superscript alef U+0670, stand-alone madda/     mostly bare; a few words carry a
+                       hamza marks U+0653..U+0655, Quranic marks:      disambiguating shadda or tanween).
+                       ``pyarabic.araby.DIACRITICS`` + small waw/yeh
+                       U+06E5/U+06E6 + Extended-A/B marks U+0898..
+                       U+089F, U+08CA..U+08FF (not U+08E2, a format
+                       sign).
+tatweel                deletes U+0640 (kashida).                       Justified/stretched and plain words.
+farsi                  encoding variants typed on Persian/Urdu         Farsi yeh U+06CC and yeh barree U+06D2
+                       keyboards to the Arabic letter they stand       to yeh U+064A; keheh U+06A9 and swash
+                       for.                                            kaf U+06AA to kaf U+0643; heh
+                                                                       doachashmee U+06BE, heh goal U+06C1,
+                                                                       ae U+06D5, U+06C0, U+06C2 to heh
+                                                                       U+0647; teh marbuta goal U+06C3 to
+                                                                       U+0629; U+06D3 to U+0626. ANT has 671
+                                                                       U+06CC and 205 U+06BE (Gulf business
+                                                                       copy). Letters for sounds Arabic
+                                                                       lacks stay *distinct*: peh U+067E,
+                                                                       tcheh U+0686, jeh U+0698, gaf U+06AF,
+                                                                       veh U+06A4, qaf-3-dots U+06A8, ng
+                                                                       U+06AD. They name foreign words and,
+                                                                       for /g/, mark Maghrebi (U+06A8,
+                                                                       U+06AD) or Tunisian (U+06A4) writing:
+                                                                       a region signal.
+alef                   U+0622 madda, U+0623 hamza above, U+0625        Hamza on alef is often omitted in
+                       hamza below, U+0671 wasla, U+0672/U+0673        news and web text (the same word is
+                       wavy hamza to bare alef U+0627.                 spelled both ways). Hamza on waw
+                                                                       U+0624 and on yeh U+0626 stays
+                                                                       *distinct*: their seat is rarely
+                                                                       dropped, mapping them to waw/yeh
+                                                                       makes new homographs, and the
+                                                                       Egyptian vs Levantine/Gulf spelling
+                                                                       of "official" (yeh-seat vs waw-seat)
+                                                                       is a region signal we keep.
+alef_maksura           U+0649 to yeh U+064A.                           Egyptian print writes final yeh as
+                                                                       dotless U+0649. Merges ila "to" with
+                                                                       ilayya "to me" and the preposition
+                                                                       ala "on" with the name Ali. Maksura
+                                                                       goes to *yeh*, not to alef (as
+                                                                       ``pyarabic.araby.ALEFAT`` would
+                                                                       suggest): ila "to" (alef-hamza, lam,
+                                                                       maksura) and illa "except" (alef-
+                                                                       hamza, lam, alef) stay distinct.
+teh_marbuta            U+0629 to heh U+0647.                           Feminine -a written with or without
+                                                                       dots. Merges e.g. maktaba "library"
+                                                                       with maktabuhu "his office"; rare
+                                                                       in news, and topic words survive.
+digits                 Arabic-Indic U+0660..U+0669 and Extended        Eastern and Western numerals (and
+                       (Persian) U+06F0..U+06F9 to 0..9; U+066B        2.5 with 2<U+066B>5, 5% with
+                       decimal separator to ".", U+066C thousands      5<U+066A>).
+                       separator to ",", U+066A percent to "%".
+lowercase              every cased BMP letter to its lowercase, one    "BBC" and "bbc" (Arabic has no case).
+                       character at a time (``str.lower`` per          Per character so it fits the single
+                       character, so no Greek final-sigma rule).       translate table.
+=====================  ==============================================  ======================================
+
+Runs of whitespace are *not* collapsed by :class:`arclf.features.normalizer.ArabicNormalizer`: the default
+features already split on whitespace runs (``char_wb`` uses ``str.split``, ``char``
+squeezes ``\s\s+``), and keeping line breaks keeps titles and paragraphs visible.
+:func:`normalize_for_dedup` collapses them. This module does not use pyarabic's
+``normalize_hamza`` (it silently falls back to a default on an unknown ``method``).
+Do not also pass ``strip_accents='unicode'`` to a scikit-learn vectorizer: its NFKD +
+mark removal folds U+0624/U+0626 into waw/yeh and undoes the hamza policy above.
+
+Sources: L. Larkey, L. Ballesteros, M. Connell, "Improving stemming for Arabic
+information retrieval: light stemming and co-occurrence analysis", SIGIR 2002 (light10
+normalization: alef forms, final ya, teh marbuta, tatweel, diacritics); K. Darwish and
+W. Magdy, "Arabic Information Retrieval", Foundations and Trends in IR 7(4), 2014, and
+the same conventions in QCRI work by Darwish & Mubarak (alef forms to bare alef, alef
+maksura to yeh, teh marbuta to heh; hamza on waw/yeh untouched); CAMeL Tools
+``camel_tools.utils.normalize`` (Obeid et al., LREC 2020); pyarabic ``araby`` constants
+(T. Zerrouki); The Unicode Standard, ch. 9.2 (Arabic, ZWJ/ZWNJ), the code charts for
+Arabic (U+0600), Arabic Extended-A/B, Presentation Forms-A (U+FB50) and -B (U+FE70),
+UAX #9 (bidi controls) and UAX #15 (NFC/NFKC).
+
+Examples
+--------
+>>> from arclf.text.normalize import normalize_text, unify_alef
+>>> print(ascii(unify_alef("\u0623\u062d\u0645\u062f")))  # ahmad: alef-hamza, hah, meem, dal
+'\u0627\u062d\u0645\u062f'
+>>> normalize_text("\u0627\u0644\u0639\u0631\u0628\u064a\u0651\u0629\u064f BBC") == (
+...     "\u0627\u0644\u0639\u0631\u0628\u064a\u0647 bbc")  # al-arabiyyatu: shadda, damma dropped
+True
+
+This module is plain ``str -> str`` and imports no scikit-learn (about a second to import), so
+prediction normalizes without it; :class:`arclf.features.normalizer.ArabicNormalizer` is the
+scikit-learn transformer over it.
 """
 
 from __future__ import annotations
@@ -14,7 +128,7 @@ import unicodedata
 from pyarabic import araby
 
 __all__ = [
-    "STEPS", "normalize_text", "normalize_for_dedup", "collapse_whitespace",
+    "STEPS", "normalize_text", "translate_table", "compose_hamza", "not_str_error", "normalize_for_dedup", "collapse_whitespace",
     "fold_presentation_forms", "strip_bidi", "strip_tashkeel", "strip_tatweel", "map_farsi",
     "unify_alef", "unify_alef_maksura", "unify_teh_marbuta", "unify_digits", "lowercase",
 ]
@@ -130,7 +244,7 @@ def _compose_match(match: re.Match) -> str:
     return _COMPOSE[match.group()]
 
 
-def _compose_hamza(text: str) -> str:
+def compose_hamza(text: str) -> str:
     if "\u0654" in text or "\u0653" in text or "\u0655" in text:  # fast scans; rare in practice
         return _DECOMPOSED_RE.sub(_compose_match, text)
     return text
@@ -159,7 +273,7 @@ def fold_presentation_forms(text: str) -> str:
     >>> print(ascii(fold_presentation_forms("\ufefb\ufdf2")))  # lam-alef ligature, Allah ligature
     '\u0644\u0627\u0627\u0644\u0644\u0647'
     """
-    return _compose_hamza(text).translate(_PRESENTATION_TABLE)
+    return compose_hamza(text).translate(_PRESENTATION_TABLE)
 
 
 def strip_bidi(text: str) -> str:
@@ -350,7 +464,7 @@ _IDENTITY = list(range(0x10000))  # shared by every compiled table (2 MB, once)
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled_table(steps: tuple[str, ...]) -> list:
+def translate_table(steps: tuple[str, ...]) -> list:
     """One translate table for ``steps`` (in STEPS order): each character through every step.
 
     A list indexed by code point over the BMP, identity where nothing changes. CPython's
@@ -370,23 +484,15 @@ def _compiled_table(steps: tuple[str, ...]) -> list:
 
 
 def _normalize(text: str, steps: tuple[str, ...]) -> str:
+    """``text`` through ``steps`` (already in :data:`STEPS` order)."""
     if "presentation_forms" in steps:
-        text = _compose_hamza(text)
-    return text.translate(_compiled_table(steps))
+        text = compose_hamza(text)
+    return text.translate(translate_table(steps))
 
 
-def _check_documents(X) -> None:
-    if isinstance(X, (str, bytes)):
-        raise ValueError(
-            f"expected an iterable of str documents, got a single {type(X).__name__}: "
-            "wrap it in a list")
-    if getattr(X, "ndim", 1) != 1:
-        raise ValueError(f"expected a 1-D iterable of str documents, got an array of shape {X.shape}")
-    if not hasattr(X, "__iter__"):
-        raise TypeError(f"expected an iterable of str documents, got {type(X).__name__}")
 
 
-def _not_str(index, doc) -> TypeError:
+def not_str_error(index, doc) -> TypeError:
     hint = " (decode bytes first)" if isinstance(doc, bytes) else ""
     return TypeError(f"X[{index}] is {type(doc).__name__} {doc!r:.40}, expected str{hint}")
 
@@ -416,7 +522,7 @@ def normalize_for_dedup(text: str) -> str:
     True
     """
     if not isinstance(text, str):
-        raise _not_str(0, text)
+        raise not_str_error(0, text)
     return collapse_whitespace(_normalize(text, STEPS)).casefold()
 
 

@@ -21,9 +21,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from arclf.util.jit import any_compiled
+
 __all__ = ["compile_kernels"]
 
-_SOURCES = ("features/kernels.py", "models/solver.py", "training/trainer.py", "features/hashing.py", "features/analyzers.py")
+_SOURCES = ("features/kernels.py", "models/solver.py", "training/trainer.py", "features/hashing.py", "features/analyzers.py",
+            "evaluation/duplicates.py")
 
 
 def _marker(cfg) -> Path:
@@ -37,7 +40,8 @@ def _marker(cfg) -> Path:
     stamp = [__version__, numba.__version__, sys.version, sys.executable]
     stamp += [f"{name}:{(here / name).stat().st_mtime_ns}:{(here / name).stat().st_size}" for name in _SOURCES]
     resolved = cfg.resolved()
-    stamp.append(json.dumps({k: resolved[k] for k in ("features", "classifier")}, sort_keys=True, default=str))
+    stamp.append(json.dumps({**{k: resolved[k] for k in ("features", "classifier")}, "near_duplicates": resolved["cv"]["near_duplicates"]},
+                            sort_keys=True, default=str))
     key = hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:24]
     return root / f"arclf-kernels-{key}.done"
 
@@ -59,10 +63,7 @@ def compile_kernels(cfg, *, timeout: float = 600.0, notify=None) -> bool:
         True if the kernels were already compiled or the child compiled them; False if the
         child failed (the caller's process then compiles them itself).
     """
-    from arclf.features import kernels as _kernels
-    from arclf.models import solver
-
-    if _kernels.compiled() or solver._JIT:  # this process already holds compiled kernels
+    if any_compiled():  # this process already holds compiled kernels
         return True
     try:
         marker = _marker(cfg)
@@ -120,3 +121,7 @@ def _child() -> None:
         y = np.asarray(labels, dtype=object)
         rows = np.arange(len(texts))
         _fit_svm_scaled(cfg, X, rows[:200], y[:200], rows[200:], kept)
+    if cfg.cv.near_duplicates:
+        from arclf.evaluation.duplicates import near_duplicate_groups
+
+        near_duplicate_groups(texts, threshold=cfg.cv.near_duplicates, seed=cfg.seed)

@@ -88,7 +88,7 @@ def cold_start(args, doc, tfidf_path, force_compiled):
     code = COLD.format(root=str(ROOT), analyzer=args.analyzer, ngram_range=tuple(args.ngram_range),
                        n_features=args.n_features, doc=doc, tfidf_step=tfidf_step)
     if force_compiled:  # load numba and the cached kernels even for one article
-        code = code.replace("X = vec.transform(", "import arclf.features.kernels as k; k._compile(); X = vec.transform(")
+        code = code.replace("X = vec.transform(", "import arclf.features.kernels as k; k.KERNELS.compile(); X = vec.transform(")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
@@ -113,7 +113,7 @@ def main():
 
     # warm up: load the cached kernels (compiles them if the cache is cold)
     t, _ = timed(lambda: HashingNgramVectorizer(analyzer=args.analyzer).fit([]).transform(docs[:2000]))
-    _kernels._compile()
+    _kernels.KERNELS.compile()
     small = HashingNgramVectorizer(analyzer=args.analyzer).fit([]).transform(docs[:2000])
     HashedTfidf(min_df=1).fit(small).transform(small)
     print(f"warm-up (kernel load or compile): {t:.2f} s")
