@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from arclf.errors import ConfigError
+from arclf.util.files import read_yaml
 
 __all__ = [
     "Config", "CorpusSpec", "TaskSpec", "NormalizeSpec", "CharSpec", "WordSpec", "FeaturesSpec",
@@ -305,16 +306,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         The file is missing, not YAML, or invalid (every error, with dotted paths).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    data = read_yaml(path, what="config file", mapping=False)
     if data is None:
         raise ConfigError(f"{path}: config file is empty")
     if isinstance(data, dict):

@@ -11,7 +11,6 @@ Other classifiers are stored as a pickle of the :class:`Bundle`.
 
 from __future__ import annotations
 
-import os
 import pickle
 import struct
 import zlib
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from arclf.errors import BundleError
+from arclf.util.files import atomic_path
 
 __all__ = ["Bundle", "TaskModel", "load_bundle", "load_predictor", "BUNDLE_FORMAT"]
 
@@ -97,9 +97,8 @@ class Bundle:
         path = Path(path)
         arrays = self.to_arrays()
         payload = {"arclf_bundle": BUNDLE_FORMAT, **({"arrays": arrays} if arrays else {"bundle": self})}
-        tmp = path.with_name(f".{path.name}.tmp")
-        joblib.dump(payload, tmp, compress=compress)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            joblib.dump(payload, tmp, compress=compress)
         return path
 
 

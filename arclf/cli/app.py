@@ -338,7 +338,7 @@ def _choice(value: str, allowed: tuple, option: str = "--format") -> str:
 
 
 def _print_json(data) -> None:
-    from arclf.runs.reader import json_default
+    from arclf.util.files import json_default
 
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=json_default))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Callable, Optional
 
 from arclf.errors import DataError
 from arclf.corpus.base import cache_dir
+from arclf.util.files import atomic_path
 
 __all__ = ["KNOWN", "fetch", "sha256_file"]
 
@@ -113,20 +113,16 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
     if target.is_file() and not force and sha256_file(target) == entry["sha256"]:
         return target
     source = url or entry["url"]
-    fd, tmp = tempfile.mkstemp(prefix=f".{entry['filename']}.", suffix=".part", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_path(target, suffix=".part") as tmp, open(tmp, "wb") as out:
             digest = _download(source, out, progress)
-        if digest != entry["sha256"]:
-            raise DataError(
-                f"{name}: checksum mismatch for {source} (expected sha256 {entry['sha256']}, got {digest}); "
-                f"nothing was saved: the download is corrupt or the file changed upstream; "
-                f"get the file elsewhere and pass --url, or put it in $ARCLF_DATA"
-            )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a corpus is not
-        os.replace(tmp, target)
+            if digest != entry["sha256"]:
+                raise DataError(
+                    f"{name}: checksum mismatch for {source} (expected sha256 {entry['sha256']}, got {digest}); "
+                    f"nothing was saved: the download is corrupt or the file changed upstream; "
+                    f"get the file elsewhere and pass --url, or put it in $ARCLF_DATA"
+                )
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, DataError):
             raise
         if isinstance(exc, urllib.error.HTTPError):
@@ -135,7 +131,4 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
             reason = getattr(exc, "reason", None) or exc
         raise DataError(f"{name}: could not download {source} ({reason}); check the address and the network, "
                         f"or download it by hand into {folder}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

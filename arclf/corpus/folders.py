@@ -25,14 +25,11 @@ from arclf.corpus.schema import make_record
 from arclf.corpus.base import ReadStats, find_data
 from arclf.corpus.tables import MAPPABLE_FIELDS
 from arclf.text.decode import decode_bytes
+from arclf.util.files import is_hidden, list_files
 
 __all__ = ["read_folders", "iter_folder_files"]
 
 REGEX_FIELDS = ("id", "title") + MAPPABLE_FIELDS
-
-
-def _hidden(parts) -> bool:
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
 def _top_folder(names: list[str]) -> str:
@@ -55,7 +52,7 @@ def iter_folder_files(root: Path) -> Iterator[tuple[str, bytes]]:
     if root.is_file():
         try:
             with zipfile.ZipFile(root) as zf:
-                infos = sorted((i for i in zf.infolist() if not i.is_dir() and not _hidden(PurePosixPath(i.filename).parts)),
+                infos = sorted((i for i in zf.infolist() if not i.is_dir() and not is_hidden(PurePosixPath(i.filename).parts)),
                                key=lambda i: i.filename)
                 top = _top_folder([i.filename for i in infos])
                 for info in infos:
@@ -63,7 +60,7 @@ def iter_folder_files(root: Path) -> Iterator[tuple[str, bytes]]:
         except zipfile.BadZipFile:
             raise DataError(f"{root}: not a zip file; a folder corpus is a folder or a .zip of <label>/<file>") from None
         return
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not _hidden(p.relative_to(root).parts))
+    files = list_files(root)
     top = _top_folder(files)
     for rel in files:
         yield rel[len(top):], (root / rel).read_bytes()

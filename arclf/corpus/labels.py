@@ -24,10 +24,10 @@ import importlib.resources
 import os
 from pathlib import Path
 
-import yaml
 
 from arclf.errors import ConfigError
 from arclf.corpus.schema import LABEL_FIELDS
+from arclf.util.files import read_yaml
 
 __all__ = ["LABELS_DIR", "shipped_label_file", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
 
@@ -49,17 +49,7 @@ LABELS_DIR = _labels_dir()
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: label file not found") from None
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
-        raise ConfigError(f"{path}: cannot read a label file ({exc.__class__.__name__}); it must be YAML saved as UTF-8") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
+    return read_yaml(path, what="label file")
 
 
 @functools.lru_cache(maxsize=None)

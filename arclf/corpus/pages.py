@@ -30,6 +30,7 @@ from arclf.corpus.schema import join_text, make_record
 from arclf.corpus.base import ReadStats
 from arclf.text.decode import decode_bytes
 from arclf.text.normalize import normalize_text
+from arclf.util.files import list_files
 
 __all__ = ["fold", "parse_arabic_date", "parse_page", "looks_like_page", "read_pages"]
 
@@ -290,8 +291,7 @@ def _page_files(path: Path) -> list[Path]:
     """The file itself, or a folder's files (recursively, sorted, hidden ones skipped)."""
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return [path / rel for rel in list_files(path)]
 
 
 def read_pages(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = None) -> Iterator[dict]:

@@ -14,9 +14,7 @@ and never print (the CLI renders them). A *source* is one of
 from __future__ import annotations
 
 import collections
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import numpy as np
 from arclf.config import CorpusSpec, load_config
 from arclf.errors import DataError
 from arclf.corpus.schema import LABEL_FIELDS, RAW_LABEL_FIELDS
+from arclf.util.files import atomic_path
 
 __all__ = ["KNOWN_CORPORA", "resolve_source", "inspect_corpus", "export_corpus", "list_corpora"]
 
@@ -250,17 +249,11 @@ def export_corpus(source, out_path, *, data_dir=None) -> dict:
     loaded = [load_corpus_cached(s, data_dir) for s in resolve_source(source)]
     ds = concatenate_datasets([d for d, _ in loaded]) if len(loaded) > 1 else loaded[0][0]
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         if fmt == "parquet":
-            ds.to_parquet(tmp)
+            ds.to_parquet(str(tmp))
         else:
-            ds.to_json(tmp, lines=True, force_ascii=False, date_format="iso")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            ds.to_json(str(tmp), lines=True, force_ascii=False, date_format="iso")
     return {"path": str(out), "format": fmt, "records": len(ds), "corpora": [r["corpus"] for _, r in loaded]}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from arclf.util.files import atomic_path
 from pathlib import Path
 
 __all__ = ["FeatureCache"]
@@ -58,9 +59,8 @@ class FeatureCache:
         import scipy.sparse as sp
 
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{key}.{os.getpid()}.tmp.npz"
-        sp.save_npz(tmp, X, compressed=False)
-        os.replace(tmp, self.root / f"{key}.npz")
+        with atomic_path(self.root / f"{key}.npz", suffix=".tmp.npz") as tmp:
+            sp.save_npz(tmp, X, compressed=False)
         self._evict()
 
     def _evict(self) -> None:

@@ -31,6 +31,7 @@ from arclf.corpus.pages import looks_like_page, parse_page
 from arclf.corpus.schema import join_text
 from arclf.errors import InputError
 from arclf.text.decode import decode_bytes, has_arabic
+from arclf.util.files import list_files
 
 __all__ = ["iter_inputs", "read_input"]
 
@@ -183,8 +184,7 @@ def read_input(data: bytes | str, *, name: str, encoding: str | None = None, ski
 
 def _folder_files(folder: Path) -> list[Path]:
     """A folder's files, recursively, sorted, without hidden files or folders."""
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    return [folder / rel for rel in list_files(folder)]
 
 
 def _read_stdin(stdin: IO | None) -> bytes | str:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from arclf.errors import DataError
-from arclf.runs.reader import Run, json_default
+from arclf.runs.reader import Run
+from arclf.util.files import json_default
 from arclf.evaluation import significance as stats
 
 __all__ = [

@@ -12,16 +12,13 @@ from __future__ import annotations
 import dataclasses
 import glob
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
 
 from arclf.errors import DataError
+from arclf.util.files import read_yaml
 
 __all__ = [
     "SCHEMA_VERSION", "Run", "load_run", "resolve_runs", "is_run_dir",
-    "atomic_write_text", "atomic_write_bytes", "json_default",
 ]
 
 #: Newest run-folder schema this module reads.
@@ -162,15 +159,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_yaml(path: Path) -> dict:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise DataError(f"{path}: not valid YAML; the run is incomplete or corrupt") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: expected a mapping at the top level")
-    return data
+    return read_yaml(path, what="run config (the run is incomplete or corrupt)", error=DataError)
 
 
 def is_run_dir(path: str | Path) -> bool:
@@ -286,35 +275,3 @@ def resolve_runs(specs: list[str], root: str | Path = "experiments/runs") -> lis
                 seen.add(key)
                 runs.append(load_run(path))
     return runs
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    A reader never sees a half-written file; an interrupted write leaves the old one.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """UTF-8 text version of :func:`atomic_write_bytes`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def json_default(value: Any):
-    """``json.dumps(default=...)`` hook for numpy scalars and paths."""
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from arclf.errors import DataError
-from arclf.runs.reader import Run, atomic_write_bytes, atomic_write_text, load_run
+from arclf.runs.reader import Run, load_run
+from arclf.util.files import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "write_report", "reliability_table", "display_label", "most_confused", "describe_split",

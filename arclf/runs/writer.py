@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import os
 import platform
 import shutil
@@ -19,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["RunWriter", "check_new_run_dir", "StageMonitor", "versions", "git_info", "data_fingerprint", "write_json"]
+__all__ = ["RunWriter", "check_new_run_dir", "StageMonitor", "versions", "git_info", "data_fingerprint"]
 
 _PACKAGES = ("arclf", "scikit-learn", "numpy", "scipy", "numba", "datasets", "pyarrow", "pyarabic", "joblib", "pydantic")
 
@@ -58,13 +57,6 @@ def data_fingerprint(ids, texts, *label_columns) -> str:
         h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
         h.update(b"\x1e")
     return h.hexdigest()
-
-
-def write_json(path: Path, data) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _rss_mb() -> float:

@@ -23,7 +23,9 @@ import numpy as np
 from arclf.config import Config, TaskSpec, config_hash, load_config
 from arclf.errors import ConfigError, DataError
 from arclf.evaluation.folds import fold_fingerprint, fold_metrics, summarize_folds
-from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions, write_json
+from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions
+from arclf.util.files import write_json
+from arclf.util.files import read_yaml
 
 __all__ = ["EvalResult", "evaluate_bundle"]
 
@@ -74,16 +76,15 @@ def _eval_config(config, overrides, bundle) -> Config:
     """
     import json
 
-    import yaml
 
     tasks = [{"name": t.name, "field": t.field, "level": t.level} for t in bundle.tasks.values()]
     if isinstance(config, Config):
         cfg = config
     else:
         try:
-            raw = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            raw = None  # load_config reports it properly
+            raw = read_yaml(config, what="config file")
+        except ConfigError:
+            raw = None  # load_config reports it, with the overrides applied
         fill = [f"tasks={json.dumps(tasks)}"] if isinstance(raw, dict) and "tasks" not in raw else []
         cfg = load_config(config, [*fill, *(overrides or [])])
         cfg._overrides = list(overrides or [])

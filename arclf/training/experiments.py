@@ -23,21 +23,13 @@ import yaml
 
 from arclf.config import Config, load_config
 from arclf.errors import ConfigError
+from arclf.util.files import read_yaml
 
 __all__ = ["is_experiment", "load_experiment", "run_experiment"]
 
 
 def _read(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: a folder, not a config file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; a config is a YAML file saved as UTF-8") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    data = read_yaml(path, what="config file", mapping=False)
     return data if isinstance(data, dict) else {}
 
 

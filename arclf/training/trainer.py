@@ -18,7 +18,8 @@ from arclf.evaluation.folds import Fold, fold_fingerprint, fold_metrics, make_fo
 from arclf.models.pipeline import CalibratedLinear
 from arclf.evaluation.duplicates import _first_seen_ids, duplicate_report
 from arclf.models.solver import MAX_COUNT, compact_columns, softmax_decision, tf_table
-from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions, write_json
+from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions
+from arclf.util.files import write_json
 
 __all__ = ["train", "TrainResult", "task_labels", "DEFAULT_RUNS_ROOT"]
 
