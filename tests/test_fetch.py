@@ -12,22 +12,23 @@ import pytest
 
 from arclf.corpus import fetch as fetch_mod
 from arclf.corpus.base import find_data
-from arclf.corpus.fetch import KNOWN, fetch, sha256_file
+from arclf.corpus.fetch import fetch, sha256_file
+from arclf.corpus.registry import CORPORA, Corpus, Download
 from arclf.errors import DataError
 
 
 @pytest.fixture
 def tiny(tmp_path, monkeypatch):
-    """A small zip in tmp_path/src, registered in KNOWN as 'tiny' with its real checksum."""
+    """A small zip in tmp_path/src, registered in the corpus registry as 'tiny' with its real checksum."""
     src = tmp_path / "src"
     src.mkdir()
     archive = src / "tiny.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("top/BBC/sport/BB-sport-1-1.txt", "<DOC><TITLE>t</TITLE></DOC>" * 2000)
     data = archive.read_bytes()
-    entry = {"url": archive.as_uri(), "sha256": hashlib.sha256(data).hexdigest(), "filename": "tiny-v1.zip",
-             "licence": "CC0", "citation": "none"}
-    monkeypatch.setitem(KNOWN, "tiny", entry)
+    entry = {"url": archive.as_uri(), "sha256": hashlib.sha256(data).hexdigest(), "filename": "tiny-v1.zip"}
+    monkeypatch.setitem(CORPORA, "tiny", Corpus("tiny", "arclf.corpus.ant:read_ant", licence="CC0", citation="none",
+                                                 candidates=("tiny-v1.zip",), download=Download(**entry)))
     monkeypatch.setattr(fetch_mod, "CHUNK", 4096)  # several progress calls for a small file
     return archive, data, entry
 
@@ -44,6 +45,13 @@ def server(tiny):
     httpd.shutdown()
     httpd.server_close()
     thread.join()
+
+
+def _set_checksum(monkeypatch, sha256: str) -> None:
+    import dataclasses
+
+    tiny = CORPORA["tiny"]
+    monkeypatch.setitem(CORPORA, "tiny", dataclasses.replace(tiny, download=dataclasses.replace(tiny.download, sha256=sha256)))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -85,7 +93,7 @@ def test_present_file_with_a_wrong_hash_is_replaced(tiny, tmp_path):
 
 
 def test_wrong_checksum_leaves_nothing_behind(tiny, tmp_path, monkeypatch):
-    monkeypatch.setitem(KNOWN["tiny"], "sha256", "0" * 64)
+    _set_checksum(monkeypatch, "0" * 64)
     dest = tmp_path / "dest"
     with pytest.raises(DataError, match=r"tiny: checksum mismatch .*expected sha256 0{64}, got [0-9a-f]{64}.*nothing was saved"):
         fetch("tiny", dest_dir=dest)
@@ -93,7 +101,7 @@ def test_wrong_checksum_leaves_nothing_behind(tiny, tmp_path, monkeypatch):
 
 
 def test_wrong_checksum_over_http_leaves_nothing_behind(tiny, server, tmp_path, monkeypatch):
-    monkeypatch.setitem(KNOWN["tiny"], "sha256", "f" * 64)
+    _set_checksum(monkeypatch, "f" * 64)
     dest = tmp_path / "dest"
     with pytest.raises(DataError, match="checksum mismatch"):
         fetch("tiny", url=f"{server}/{tiny[0].name}", dest_dir=dest)
@@ -124,6 +132,7 @@ def test_fetched_corpus_is_found_in_the_cache(tiny, tmp_path, monkeypatch):
 
 def test_ant_entry_matches_the_shared_archive(ant_zip):
     sums = dict(line.split()[::-1] for line in (ant_zip.parent / "SHA256SUMS").read_text().splitlines() if line.strip())
-    assert KNOWN["ant"]["sha256"] == sums[f"./{ant_zip.name}"] == sha256_file(ant_zip)
-    assert KNOWN["ant"]["filename"] == ant_zip.name
-    assert KNOWN["ant"]["url"].startswith("https://github.com/antcorpus/antcorpus.multisource.data/")
+    download = CORPORA["ant"].download
+    assert download.sha256 == sums[f"./{ant_zip.name}"] == sha256_file(ant_zip)
+    assert download.filename == ant_zip.name
+    assert download.url.startswith("https://github.com/antcorpus/antcorpus.multisource.data/")

@@ -166,13 +166,13 @@ def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
 
     from arclf.evaluation.duplicates import exact_duplicate_groups
     from arclf.text.normalize import normalize_for_dedup
-    from arclf.training.trainer import _first_seen_ids
+    from arclf.training.trainer import first_seen_ids
 
     texts = [r["text"] for r in ant_sample]
     texts += texts[:25] + [t.replace(" ", "  ") for t in texts[25:40]]  # exact copies and whitespace variants
     keys = [hashlib.blake2b(normalize_for_dedup(t).encode(), digest_size=16).digest() for t in texts]
-    np.testing.assert_array_equal(_first_seen_ids(keys), exact_duplicate_groups(texts))
-    assert len(set(_first_seen_ids(keys))) <= len(texts) - 40
+    np.testing.assert_array_equal(first_seen_ids(keys), exact_duplicate_groups(texts))
+    assert len(set(first_seen_ids(keys))) <= len(texts) - 40
 
 
 def test_tiny_sample_and_existing_output_are_clear_errors(corpora_dir, tmp_path):

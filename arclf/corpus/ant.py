@@ -34,6 +34,7 @@ from typing import Callable, Iterator
 from arclf.errors import DataError
 from arclf.corpus.schema import join_text, make_record
 from arclf.corpus.base import ReadStats, find_data
+from arclf.corpus.registry import corpus_entry
 
 __all__ = ["ANT_FIELDS", "parse_ant_doc", "parse_ant_time", "abstract_in_body", "read_ant"]
 
@@ -41,7 +42,6 @@ __all__ = ["ANT_FIELDS", "parse_ant_doc", "parse_ant_time", "abstract_in_body", 
 ANT_FIELDS = ("DOCNO", "URL", "SRC", "CAT", "TITLE", "TIME", "AUTHOR", "ABSTRACT", "TEXT")
 
 #: Names the corpus goes by in a data folder: the archive, then the unpacked tree.
-ANT_CANDIDATES = ["ant-multisource-v2.1.zip", "antcorpus.multisource.data-master"]
 
 _TAG = re.compile(r"<(/?)(DOCNO|URL|SRC|CAT|TITLE|TIME|AUTHOR|ABSTRACT|TEXT|DOC)>", re.IGNORECASE)
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
@@ -272,7 +272,8 @@ def read_ant(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = Non
         The corpus is not found (the message names ``ARCLF_DATA`` and ``arclf data fetch ant``),
         or the archive is not a zip file.
     """
-    path = find_data(spec.path, ANT_CANDIDATES, what="ANT corpus", data_dir_=data_dir, fetch_hint="arclf data fetch ant")
+    entry = corpus_entry("ant")
+    path = find_data(spec.path, list(entry.candidates), what="ANT corpus", data_dir_=data_dir, fetch_hint=entry.fetch_hint)
     if path.is_dir():
         members = _tree_members(path)
     elif zipfile.is_zipfile(path):

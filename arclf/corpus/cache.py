@@ -29,23 +29,12 @@ from arclf.errors import DataError
 from arclf.corpus.labels import shipped_label_file
 from arclf.corpus.base import cache_dir, find_data, quiet_datasets
 from arclf.corpus.loader import load_corpus
+from arclf.corpus.registry import corpus_entry
 
-__all__ = ["LOADER_VERSION", "load_corpus_cached", "records_to_dataset", "corpus_fingerprint", "source_path", "KNOWN_LOCATIONS"]
+__all__ = ["LOADER_VERSION", "load_corpus_cached", "load_corpora", "records_to_dataset", "corpus_fingerprint", "source_path"]
 
 #: Bump when any reader's records change for the same input, to invalidate every cache entry.
 LOADER_VERSION = "1"
-
-
-def _known_locations() -> dict[str, list[str]]:
-    from arclf.corpus.ant import ANT_CANDIDATES
-    from arclf.corpus.saudinewsnet import CANDIDATES
-    from arclf.corpus.tables import ASND_CANDIDATES
-
-    return {"ant": ANT_CANDIDATES, "saudinewsnet": CANDIDATES, "asnd": ASND_CANDIDATES}
-
-
-#: Known corpus -> where it sits in a data folder (filled on first use).
-KNOWN_LOCATIONS: dict[str, list[str]] = {}
 
 
 def _as_spec(spec) -> CorpusSpec:
@@ -61,11 +50,10 @@ def source_path(spec: CorpusSpec, data_dir=None) -> Path | None:
 
     Raises :class:`DataError` if it does not exist.
     """
-    if not KNOWN_LOCATIONS:
-        KNOWN_LOCATIONS.update(_known_locations())
-    if spec.path is None and spec.name not in KNOWN_LOCATIONS:
+    entry = corpus_entry(spec.name)
+    if spec.path is None and not entry.candidates:
         return None
-    return find_data(spec.path, KNOWN_LOCATIONS.get(spec.name, []), what=spec.name, data_dir_=data_dir)
+    return find_data(spec.path, list(entry.candidates), what=spec.name, data_dir_=data_dir, fetch_hint=entry.fetch_hint)
 
 
 def _file_digest(path: Path) -> str:
@@ -90,8 +78,12 @@ def _files_fingerprint(root: Path) -> list:
 
 
 def _label_map_path(spec: CorpusSpec) -> Path | None:
-    path = Path(spec.label_map) if spec.label_map else shipped_label_file(spec.name)
-    return path if path.exists() else None
+    if spec.label_map:
+        path = Path(spec.label_map)
+    else:
+        name = corpus_entry(spec.name).label_map
+        path = shipped_label_file(name) if name else None
+    return path if path is not None and path.exists() else None
 
 
 def corpus_fingerprint(spec, data_dir=None) -> str | None:
@@ -191,3 +183,24 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
     if not entry.is_dir():
         raise DataError(f"{spec.name}: could not write the cache entry {entry}")
     return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": False, "path": str(entry)}}
+
+
+def load_corpora(specs: list[CorpusSpec], *, data_dir: str | Path | None = None, cache: bool = True):
+    """Load several corpora and concatenate them into one :class:`datasets.Dataset`.
+
+    With ``cache`` each corpus is read once and memory-mapped from the Arrow cache afterwards
+    (:func:`load_corpus_cached`). Returns ``(dataset, reports)``; each report is a
+    :class:`~arclf.corpus.loader.CorpusReport` or, from the cache, the same data as a dict.
+    """
+    from datasets import concatenate_datasets
+
+    parts, reports = [], []
+    for spec in specs:
+        if cache:
+            ds, report = load_corpus_cached(spec, data_dir=data_dir)
+        else:
+            recs, report = load_corpus(spec, data_dir=data_dir)
+            ds = records_to_dataset(recs)
+        parts.append(ds)
+        reports.append(report)
+    return (parts[0] if len(parts) == 1 else concatenate_datasets(parts)), reports

@@ -2,7 +2,8 @@
 
 :func:`arclf.corpus.base.find_data` looks in :func:`~arclf.corpus.base.cache_dir`, so a fetched
 corpus is found by its reader without further configuration. Only corpora listed in
-:data:`KNOWN` can be fetched, each pinned to one checksum.
+a :class:`~arclf.corpus.registry.Download` in :data:`arclf.corpus.registry.CORPORA` can be fetched,
+each pinned to one checksum.
 """
 
 from __future__ import annotations
@@ -17,24 +18,10 @@ from typing import Callable, Optional
 
 from arclf.errors import DataError
 from arclf.corpus.base import cache_dir
+from arclf.corpus.registry import CORPORA
 from arclf.util.files import atomic_path
 
-__all__ = ["KNOWN", "fetch", "sha256_file"]
-
-#: Corpus name -> where to get it, its checksum, the file name its reader looks for, licence, citation.
-KNOWN = {
-    "ant": {
-        "url": "https://github.com/antcorpus/antcorpus.multisource.data/archive/refs/heads/master.zip",
-        "sha256": "4d1a10b8b5a3c5b575f02c18f8c3bd68716a007601bb3198f8b497386c7ea237",
-        "filename": "ant-multisource-v2.1.zip",
-        "licence": "Apache-2.0",
-        "citation": (
-            "A. Chouigui, O. Ben Khiroun, B. Elayeb, \"ANT Corpus: An Arabic News Text Collection for "
-            "Textual Classification\", AICCSA 2017; and \"An Arabic Multi-source News Corpus: Experimenting "
-            "on Single-document Extractive Summarization\", Arabian Journal for Science and Engineering 46(8), 2021."
-        ),
-    },
-}
+__all__ = ["fetch", "sha256_file"]
 
 #: Bytes read per chunk while downloading and hashing.
 CHUNK = 1 << 20
@@ -80,7 +67,7 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
     Parameters
     ----------
     name : str
-        A key of :data:`KNOWN` (``"ant"``).
+        A corpus of :data:`arclf.corpus.registry.CORPORA` with a download (``"ant"``).
     url : str, optional
         Download from here instead (a mirror, or ``file://`` for a local copy); the
         checksum must still match.
@@ -95,7 +82,7 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
     Returns
     -------
     Path
-        The verified file, ``<dest_dir>/<KNOWN[name]['filename']>``.
+        The verified file, ``<dest_dir>/<download filename>``.
 
     Raises
     ------
@@ -103,22 +90,25 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
         Unknown name, unreachable address, or checksum mismatch (nothing is left behind).
         A file already in place with a wrong checksum is downloaded again.
     """
-    try:
-        entry = KNOWN[name]
-    except KeyError:
-        raise DataError(f"unknown corpus {name!r} to fetch; known: {', '.join(sorted(KNOWN))}") from None
+    fetchable = sorted(n for n, c in CORPORA.items() if c.download)
+    if name not in CORPORA:
+        raise DataError(f"unknown corpus {name!r} to fetch; known: {', '.join(fetchable)}")
+    download = CORPORA[name].download
+    if download is None:
+        raise DataError(f"{name}: arclf has no download address for it yet; put it in the data folder (--data-dir / "
+                        f"ARCLF_DATA); corpora it can fetch: {', '.join(fetchable)}")
     folder = Path(dest_dir).expanduser() if dest_dir is not None else cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / entry["filename"]
-    if target.is_file() and not force and sha256_file(target) == entry["sha256"]:
+    target = folder / download.filename
+    if target.is_file() and not force and sha256_file(target) == download.sha256:
         return target
-    source = url or entry["url"]
+    source = url or download.url
     try:
         with atomic_path(target, suffix=".part") as tmp, open(tmp, "wb") as out:
             digest = _download(source, out, progress)
-            if digest != entry["sha256"]:
+            if digest != download.sha256:
                 raise DataError(
-                    f"{name}: checksum mismatch for {source} (expected sha256 {entry['sha256']}, got {digest}); "
+                    f"{name}: checksum mismatch for {source} (expected sha256 {download.sha256}, got {digest}); "
                     f"nothing was saved: the download is corrupt or the file changed upstream; "
                     f"get the file elsewhere and pass --url, or put it in $ARCLF_DATA"
                 )

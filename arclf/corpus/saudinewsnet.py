@@ -34,12 +34,12 @@ from urllib.parse import unquote, urlsplit
 from arclf.errors import DataError
 from arclf.corpus.schema import make_record
 from arclf.corpus.base import ReadStats, find_data
+from arclf.corpus.registry import corpus_entry
 
-__all__ = ["CANDIDATES", "read_saudinewsnet", "url_section", "iter_raw_articles"]
+__all__ = ["read_saudinewsnet", "url_section", "iter_raw_articles"]
 
 CORPUS = "saudinewsnet"
 #: Where the corpus sits in a data folder.
-CANDIDATES = ["saudinewsnet/dataset", "saudinewsnet"]
 _SAUDI_TIME = _dt.timezone(_dt.timedelta(hours=3))
 _JAZIRAH_PAGE = re.compile(r"^([a-z]+)\d*\.htm$")
 _3ALYOUM = re.compile(r"^/(.+?)/a/")
@@ -138,8 +138,8 @@ def read_saudinewsnet(spec, *, stats: ReadStats, data_dir=None) -> Iterator[dict
     DataError
         The corpus is not found or a zip is unreadable.
     """
-    root = find_data(spec.path, CANDIDATES, what="SaudiNewsNet", data_dir_=data_dir,
-                     fetch_hint="arclf data fetch saudinewsnet")
+    entry = corpus_entry("saudinewsnet")
+    root = find_data(spec.path, list(entry.candidates), what="SaudiNewsNet", data_dir_=data_dir, fetch_hint=entry.fetch_hint)
     seen: set[str] = set()
     no_title = 0
     for stem, i, art in iter_raw_articles(root):

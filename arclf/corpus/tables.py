@@ -32,8 +32,9 @@ from typing import Iterator
 from arclf.errors import ConfigError, DataError
 from arclf.corpus.schema import FIELDS, join_text, make_record
 from arclf.corpus.base import ReadStats, cache_dir, find_data, quiet_datasets
+from arclf.corpus.registry import corpus_entry
 
-__all__ = ["read_table", "read_asnd", "load_table", "records_from_dataset", "TABLE_FORMATS", "ASND_SPLITS", "ASND_CANDIDATES"]
+__all__ = ["read_table", "read_asnd", "load_table", "records_from_dataset", "TABLE_FORMATS", "ASND_SPLITS"]
 
 #: File suffix -> (datasets builder, extra builder keyword arguments).
 TABLE_FORMATS = {
@@ -51,7 +52,6 @@ MAPPABLE_FIELDS = tuple(f for f in FIELDS if f not in ("id", "text", "title", "b
 #: ASND's predefined splits, as its file names spell them.
 ASND_SPLITS = ("trn", "dev", "tst")
 #: Where ASND sits in a data folder.
-ASND_CANDIDATES = ["asnd/Arabic_Social_Media_News_Dataset_ASND", "Arabic_Social_Media_News_Dataset_ASND", "asnd"]
 ASND_COLUMNS = {"text_column": "Content", "id_column": "ID", "label_columns": {"section": "Class", "source": "Platform"}}
 
 
@@ -236,7 +236,8 @@ def read_asnd(spec, *, stats: ReadStats, data_dir=None) -> Iterator[dict]:
     12 categories), ``Platform`` -> ``source`` (twitter, youtube, facebook) and the file's split
     name -> ``split``. Column options set in ``spec`` override these defaults.
     """
-    path = find_data(spec.path, ASND_CANDIDATES, what="ASND", data_dir_=data_dir, fetch_hint="arclf data fetch asnd")
+    entry = corpus_entry("asnd")
+    path = find_data(spec.path, list(entry.candidates), what="ASND", data_dir_=data_dir, fetch_hint=entry.fetch_hint)
     if path.is_dir() and not any(path.glob("sm_news_ar_*.csv")) and (path / "Arabic_Social_Media_News_Dataset_ASND").is_dir():
         path = path / "Arabic_Social_Media_News_Dataset_ASND"
     overrides = {k: v for k, v in ASND_COLUMNS.items() if not getattr(spec, k)}

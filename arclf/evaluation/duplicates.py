@@ -34,7 +34,7 @@ from arclf.util.jit import KernelSet
 KERNELS = KernelSet(globals())
 prange = range  # numba.prange once compiled
 
-__all__ = ["exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pairs", "duplicate_report", "shingle_hashes"]
+__all__ = ["first_seen_ids", "exact_duplicate_groups", "near_duplicate_groups", "near_duplicate_pairs", "duplicate_report", "shingle_hashes"]
 
 #: LSH bands are tuned for a threshold this much below the verification threshold, for recall:
 #: at 0.8, 18 bands of 7 rows propose a pair of Jaccard 0.8 with probability 0.986 (datasketch's
@@ -48,8 +48,19 @@ _M32_2 = np.uint64(0xC2B2AE35)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
-def _first_seen_ids(keys) -> np.ndarray:
-    """Group id per key, numbered in order of first occurrence."""
+def first_seen_ids(keys) -> np.ndarray:
+    """Group id per key, numbered in order of first occurrence.
+
+    Parameters
+    ----------
+    keys : sequence of hashable
+        One key per article (a normalized text or its digest).
+
+    Returns
+    -------
+    ndarray of shape (n_keys,), dtype int64
+        Equal keys share an id; ids count up from 0 in order of first occurrence.
+    """
     ids: dict = {}
     return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
 
@@ -78,7 +89,7 @@ def exact_duplicate_groups(texts) -> np.ndarray:
     >>> exact_duplicate_groups(["a b", "c", "a  b"]).tolist()
     [0, 1, 0]
     """
-    return _first_seen_ids(_normalized(texts))
+    return first_seen_ids(_normalized(texts))
 
 
 @KERNELS.kernel(parallel=True)
@@ -248,7 +259,7 @@ def near_duplicate_pairs(texts, *, threshold: float = 0.8, shingle: int = 5, num
     :func:`near_duplicate_groups` for the parameters.
     """
     norm = _normalized(texts)
-    return _near_pairs(norm, _first_seen_ids(norm), threshold=threshold, shingle=shingle, num_perm=num_perm, seed=seed)
+    return _near_pairs(norm, first_seen_ids(norm), threshold=threshold, shingle=shingle, num_perm=num_perm, seed=seed)
 
 
 def near_duplicate_groups(texts, *, threshold: float = 0.8, shingle: int = 5, num_perm: int = 128, seed: int = 0) -> np.ndarray:
@@ -290,14 +301,14 @@ def near_duplicate_groups(texts, *, threshold: float = 0.8, shingle: int = 5, nu
     from scipy.sparse.csgraph import connected_components
 
     norm = _normalized(texts)
-    exact = _first_seen_ids(norm)
+    exact = first_seen_ids(norm)
     n = len(norm)
     pairs = _near_pairs(norm, exact, threshold=threshold, shingle=shingle, num_perm=num_perm, seed=seed)
     first = np.unique(exact, return_index=True)[1]
     rows = np.concatenate([np.arange(n, dtype=np.int64), np.array([p[0] for p in pairs], dtype=np.int64)])
     cols = np.concatenate([first[exact], np.array([p[1] for p in pairs], dtype=np.int64)])
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-    return _first_seen_ids(connected_components(graph, directed=False)[1].tolist())
+    return first_seen_ids(connected_components(graph, directed=False)[1].tolist())
 
 
 def duplicate_report(groups, labels=None) -> dict:

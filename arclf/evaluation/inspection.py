@@ -24,33 +24,9 @@ from arclf.config import CorpusSpec, load_config
 from arclf.errors import DataError
 from arclf.corpus.schema import LABEL_FIELDS, RAW_LABEL_FIELDS
 from arclf.util.files import atomic_path
+from arclf.corpus.registry import named_corpora
 
-__all__ = ["KNOWN_CORPORA", "resolve_source", "inspect_corpus", "export_corpus", "list_corpora"]
-
-#: Corpora arclf knows by name: what they are, their licence and how to cite them.
-KNOWN_CORPORA = {
-    "ant": {
-        "description": "ANT v2.1 multi-source: 31,525 Arabic news articles from 5 outlets, 6 sections (2018)",
-        "licence": "Apache-2.0 (the authors ask to be cited)",
-        "citation": "A. Chouigui, O. Ben Khiroun, B. Elayeb, \"ANT Corpus: An Arabic News Text Collection for "
-                    "Textual Classification\", AICCSA 2017",
-        "url": "https://github.com/antcorpus/antcorpus.multisource.data",
-    },
-    "saudinewsnet": {
-        "description": "SaudiNewsNet: 31,030 articles from 14 Saudi outlets, July-August 2015",
-        "licence": "CC BY-NC-SA 4.0 (research use only)",
-        "citation": "Alhagri, M. A. (2015). Saudi Newspapers Arabic Corpus (SaudiNewsNet). "
-                    "http://github.com/ParallelMazen/SaudiNewsNet",
-        "url": "https://github.com/inparallel/SaudiNewsNet",
-    },
-    "asnd": {
-        "description": "ASND: 8,346 news posts of a broadcaster on Twitter, YouTube and Facebook, 12 classes, trn/dev/tst",
-        "licence": "CC BY 4.0 (as listed in the Masader catalogue)",
-        "citation": "S. A. Chowdhury, A. Abdelali, K. Darwish, J. Soon-Gyo, J. Salminen, B. J. Jansen, \"Improving "
-                    "Arabic Text Categorization Using Transformer Training Diversification\", WANLP 2020",
-        "url": "https://github.com/shammur/Arabic_news_text_classification_datasets",
-    },
-}
+__all__ = ["resolve_source", "inspect_corpus", "export_corpus", "list_corpora"]
 
 _SNN_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
@@ -111,15 +87,16 @@ def resolve_source(source) -> list[CorpusSpec]:
     if isinstance(source, CorpusSpec):
         return [source]
     text = str(source)
-    if text in KNOWN_CORPORA:
+    known = [c.name for c in named_corpora()]
+    if text in known:
         return [CorpusSpec(name=text)]
     path = Path(text).expanduser()
     if not path.exists():
-        raise DataError(f"{text}: neither a known corpus ({', '.join(KNOWN_CORPORA)}) nor an existing file or folder")
+        raise DataError(f"{text}: neither a known corpus ({', '.join(known)}) nor an existing file or folder")
     if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
         return list(load_config(path).data.corpora)
     kind = _path_kind(path)
-    return [CorpusSpec(name=kind, path=path.resolve(), corpus=None if kind in KNOWN_CORPORA else path.stem)]
+    return [CorpusSpec(name=kind, path=path.resolve(), corpus=None if kind in known else path.stem)]
 
 
 def _percentiles(lengths: np.ndarray) -> dict:
@@ -265,10 +242,11 @@ def list_corpora(data_dir=None) -> list[dict]:
     from arclf.corpus.cache import source_path
 
     out = []
-    for name, meta in KNOWN_CORPORA.items():
+    for c in named_corpora():
         try:
-            path = str(source_path(CorpusSpec(name=name), data_dir))
+            path = str(source_path(CorpusSpec(name=c.name), data_dir))
         except DataError:
             path = None
-        out.append({"name": name, **meta, "found": path is not None, "path": path})
+        out.append({"name": c.name, "description": c.description, "licence": c.licence, "citation": c.citation,
+                    "url": c.homepage, "found": path is not None, "path": path})
     return out

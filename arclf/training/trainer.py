@@ -16,7 +16,7 @@ from arclf.config import Config, config_hash, load_config
 from arclf.errors import ConfigError, DataError
 from arclf.evaluation.folds import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
 from arclf.models.pipeline import CalibratedLinear
-from arclf.evaluation.duplicates import _first_seen_ids, duplicate_report
+from arclf.evaluation.duplicates import first_seen_ids, duplicate_report
 from arclf.models.solver import MAX_COUNT, compact_columns, softmax_decision, tf_table
 from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions
 from arclf.util.files import write_json
@@ -174,7 +174,7 @@ def _release_free_memory() -> None:
 
 def _duplicate_groups(ds, keep, dedup_keys, cfg: Config):
     """Exact duplicate groups from the normalized-text digests, merged with near-duplicate groups if asked."""
-    groups = _first_seen_ids(dedup_keys)
+    groups = first_seen_ids(dedup_keys)
     if cfg.cv.near_duplicates:
         from arclf.evaluation.duplicates import near_duplicate_groups
 
