@@ -202,6 +202,23 @@ class Config(_Strict):
         """The fully resolved config as plain data (defaults filled in, paths absolute)."""
         return json.loads(self.model_dump_json())
 
+    @property
+    def origin(self) -> dict:
+        """Where this config came from, for run records: ``{'config_file', 'overrides', 'variant'}``."""
+        return {"config_file": str(self._source) if self._source else None, "overrides": list(self._overrides),
+                "variant": self._variant}
+
+    def set_origin(self, *, source: Path | None = None, overrides: list[str] | None = None,
+                   variant: str | None = None) -> "Config":
+        """Record where the config came from (any argument left None is kept); returns ``self``."""
+        if source is not None:
+            self._source = Path(source)
+        if overrides is not None:
+            self._overrides = list(overrides)
+        if variant is not None:
+            self._variant = variant
+        return self
+
 
 def _format_errors(exc: ValidationError, origin: str) -> str:
     lines = []
@@ -313,9 +330,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         data.setdefault("name", path.stem)
     data = apply_overrides(data, overrides or [])
     cfg = parse_config(data, origin=str(path), base=path.resolve().parent)
-    cfg._source = path.resolve()
-    cfg._overrides = list(overrides or [])
-    return cfg
+    return cfg.set_origin(source=path.resolve(), overrides=list(overrides or []))
 
 
 def config_hash(cfg: Config, n: int = 8) -> str:

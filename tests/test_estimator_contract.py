@@ -20,9 +20,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer
+from arclf.features.hashing import HashingNgramVectorizer
+from arclf.features.tfidf import HashedTfidf
 from arclf.features.normalizer import ArabicNormalizer
-from arclf.models.pipeline import CalibratedLinear, OneVsRestLogistic
+from arclf.models.calibration import CalibratedLinear
+from arclf.models.pipeline import OneVsRestLogistic
 from arclf.models.solver import LinearSVM
 
 SECTIONS = ("sport", "economy", "culture")

@@ -26,7 +26,9 @@ from sklearn.svm import LinearSVC
 
 from arclf.features import kernels as _kernels
 from arclf.config import FeaturesSpec
-from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer, _count_python, build_features, build_tfidf
+from arclf.features.analyzers import _count_python
+from arclf.features.hashing import HashingNgramVectorizer, build_features
+from arclf.features.tfidf import HashedTfidf, build_tfidf
 
 NF = 2**24
 _TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.S)

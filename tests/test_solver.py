@@ -11,7 +11,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from arclf.config import parse_config
-from arclf.features.hashing import HashedTfidf, HashingNgramVectorizer
+from arclf.features.hashing import HashingNgramVectorizer
+from arclf.features.tfidf import HashedTfidf
 from arclf.features.normalizer import ArabicNormalizer
 from arclf.models.solver import LinearSVM
 
@@ -46,14 +47,14 @@ def test_matches_liblinear_on_real_articles(ant_features):
 
 def test_scaled_path_equals_fitting_on_materialized_tfidf(ant_features):
     """Training on shared uint16 counts scaled on the fly gives the model of the copied TF-IDF rows."""
-    from arclf.training.trainer import _fit_svm_scaled
+    from arclf.training.cv import fit_svm_scaled
 
     counts, y, train, test, tfidf = ant_features
     cfg = parse_config({"data": {"name": "ant"}, "tasks": [{"name": "section"}], "seed": 3,
                         "features": {"n_features": 2**20}})
     shared = counts.copy()
     shared.data = shared.data.astype(np.uint16)
-    head, classes, scores = _fit_svm_scaled(cfg, shared, train, y[train], test)
+    head, classes, scores = fit_svm_scaled(cfg, shared, train, y[train], test)
     np.testing.assert_array_equal(head.named_steps["tfidf"].columns_, tfidf.columns_)
     np.testing.assert_allclose(head.named_steps["tfidf"].idf_, tfidf.idf_, rtol=1e-6)
     direct = LinearSVM(C=cfg.classifier.C, random_state=3).fit(tfidf.transform(counts[train]), y[train])

@@ -166,7 +166,7 @@ def test_streamed_duplicate_groups_equal_dedup_module(ant_sample):
 
     from arclf.evaluation.duplicates import exact_duplicate_groups
     from arclf.text.normalize import normalize_for_dedup
-    from arclf.training.trainer import first_seen_ids
+    from arclf.evaluation.duplicates import first_seen_ids
 
     texts = [r["text"] for r in ant_sample]
     texts += texts[:25] + [t.replace(" ", "  ") for t in texts[25:40]]  # exact copies and whitespace variants
@@ -206,14 +206,15 @@ def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, mo
     fitting each fold's scikit-learn head on copied counts gives (softmax of the decision values)."""
     import pandas as pd
 
-    from arclf.training import trainer as training
+    from arclf.training import cv as cv_mod, trainer as training
 
     from .conftest import ROOT
 
     overrides = ["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", "classifier.calibration=none"]
     oofs = []
     for scaled in (True, False):
-        monkeypatch.setattr(training, "_scaled_path", lambda cfg, scaled=scaled: scaled)
+        for module in (training, cv_mod):  # where the choice is made: pruning and each fold's fit
+            monkeypatch.setattr(module, "uses_shared_counts", lambda cfg, scaled=scaled: scaled)
         result = training.train(ROOT / "configs" / "ant-multitask.yaml", overrides=overrides, data_dir=corpora_dir,
                                 output_dir=tmp_path / str(scaled), use_cache=False)
         oofs.append(pd.read_parquet(result.run_dir / "oof" / "topic.parquet").sort_values("id").reset_index(drop=True))

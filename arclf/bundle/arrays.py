@@ -5,7 +5,7 @@ probabilities) is stored as plain arrays (see :mod:`arclf.bundle.model`). :class
 scores texts from those arrays with numpy and scipy only, so ``arclf predict`` on one article
 starts in well under a second instead of spending a second importing scikit-learn. It computes
 exactly what the scikit-learn pipeline computes: the same normalization tables, the same
-n-gram hashing (:mod:`arclf.features.analyzers`), TF-IDF as :class:`arclf.features.hashing.HashedTfidf`, the
+n-gram hashing (:mod:`arclf.features.analyzers`), TF-IDF as :class:`arclf.features.tfidf.HashedTfidf`, the
 linear decision function, and the multinomial (or, for two classes, binary) logistic
 calibration map of :func:`arclf.models.pipeline.fit_score_calibrator`.
 """
@@ -13,6 +13,8 @@ calibration map of :func:`arclf.models.pipeline.fit_score_calibrator`.
 from __future__ import annotations
 
 import numpy as np
+
+from arclf.models.scores import sigmoid, softmax, two_columns
 
 __all__ = ["ArrayPredictor", "feature_blocks"]
 
@@ -32,12 +34,6 @@ def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int]
     if kind == "word":
         return [(*word, 0)]
     return [(*char, 0), (*word, n)]
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    return z / z.sum(axis=1, keepdims=True)
 
 
 class ArrayPredictor:
@@ -125,15 +121,14 @@ class ArrayPredictor:
     @staticmethod
     def _proba(task: dict, decision: np.ndarray) -> np.ndarray:
         cal = task.get("calibrator")
+        scores = two_columns(decision)
         if cal is None:  # uncalibrated margins: a softmax, documented as such in LinearSVM.predict_proba
-            scores = np.column_stack([-decision[:, 0], decision[:, 0]]) if decision.shape[1] == 1 else decision
-            return _softmax(scores.copy())
-        scores = np.column_stack([-decision[:, 0], decision[:, 0]]) if decision.shape[1] == 1 else decision
+            return softmax(scores)
         z = scores @ cal["coef"].T + cal["intercept"]
-        if z.shape[1] == 1:  # binary logistic regression
-            p1 = 1.0 / (1.0 + np.exp(-z[:, 0]))
+        if z.shape[1] == 1:  # binary logistic regression (NumPy's exp: SciPy is not imported here)
+            p1 = sigmoid(z[:, 0])
             return np.column_stack([1.0 - p1, p1])
-        return _softmax(z)
+        return softmax(z, copy=False)
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
         """``{task: (classes, proba of shape (n_texts, n_classes))}`` for every task (or ``tasks``)."""

@@ -69,8 +69,8 @@ class Bundle:
 
     def to_arrays(self) -> dict | None:
         """The plain-array form of this bundle, or None if a head is not TF-IDF + linear SVM."""
-        from arclf.features.hashing import HashedTfidf
-        from arclf.models.pipeline import CalibratedLinear
+        from arclf.features.tfidf import HashedTfidf
+        from arclf.models.calibration import CalibratedLinear
         from arclf.models.solver import LinearSVM
 
         tasks = {}
@@ -127,26 +127,23 @@ def _read(path: str | Path) -> dict:
 
 def _rebuild(arrays: dict) -> Bundle:
     """The scikit-learn objects of an array bundle."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     from arclf.config import parse_config
-    from arclf.features.hashing import build_tfidf
-    from arclf.models.pipeline import CalibratedLinear, build_featurizer
+    from arclf.features.tfidf import HashedTfidf, build_tfidf
+    from arclf.models.calibration import CalibratedLinear, ScoreCalibrator
+    from arclf.models.pipeline import build_featurizer
     from arclf.models.solver import LinearSVM
 
     cfg = parse_config(arrays["meta"]["config"])
     featurizer = build_featurizer(cfg).fit([""])
     tasks = {}
     for name, t in arrays["tasks"].items():
-        tfidf = build_tfidf(cfg.features)
-        tfidf.columns_, tfidf.idf_, tfidf.n_features_in_, tfidf._index = t["columns"], t["idf"], t["n_features_in"], None
+        tfidf = HashedTfidf.from_arrays(t["columns"], t["idf"], t["n_features_in"], **build_tfidf(cfg.features).get_params())
         clf = LinearSVM.from_coef(t["coef"], t["intercept"], t["classes"], params=t["svm_params"])
         if t["calibrator"] is not None:
-            cal = LogisticRegression()
-            cal.classes_ = np.asarray(t["calibrator"]["classes"], dtype=object)
-            cal.coef_, cal.intercept_ = t["calibrator"]["coef"], t["calibrator"]["intercept"]
-            cal.n_features_in_, cal.n_iter_ = cal.coef_.shape[1], np.array([0])
+            c = t["calibrator"]
+            cal = ScoreCalibrator.from_arrays(np.asarray(c["classes"], dtype=object), c["coef"], c["intercept"])
             clf = CalibratedLinear.from_parts(clf, cal, folds=cfg.classifier.calibration_folds, seed=cfg.seed)
         tasks[name] = TaskModel(name, t["field"], list(t["labels"]), Pipeline([("tfidf", tfidf), ("clf", clf)]), t["level"])
     return Bundle(featurizer=featurizer, tasks=tasks, meta=arrays["meta"])

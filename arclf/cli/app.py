@@ -300,7 +300,7 @@ def predict(
 def env():
     """Print versions of Python, arclf and its libraries, and where data and caches are looked for."""
     from arclf.corpus.base import cache_dir, data_dir
-    from arclf.runs.writer import git_info, versions
+    from arclf.runs.provenance import git_info, versions
 
     git = git_info()
     info = {**versions(), "git": f"{git['commit'] or 'not a git checkout'}{' (uncommitted changes)' if git['dirty'] else ''}",

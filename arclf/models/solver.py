@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from arclf.models.scores import softmax, two_columns
 from arclf.util.jit import KernelSet
 
 __all__ = ["LinearSVM", "fit_ovr_scaled", "decision_scaled", "ovr_targets", "scaled_tfidf", "softmax_decision", "tf_table", "MAX_COUNT"]
@@ -264,11 +265,7 @@ def softmax_decision(scores) -> np.ndarray:
     ``scores`` of shape (n_samples,) is a binary decision for ``classes_[1]`` and becomes the two
     columns ``[-s, s]``. Not calibrated: what :meth:`LinearSVM.predict_proba` returns.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else scores.copy()
-    scores -= scores.max(axis=1, keepdims=True)
-    np.exp(scores, out=scores)
-    return scores / scores.sum(axis=1, keepdims=True)
+    return softmax(two_columns(np.asarray(scores, dtype=np.float64)))
 
 
 class LinearSVM(ClassifierMixin, BaseEstimator):
@@ -412,7 +409,7 @@ def _l2_row_scale(indptr, indices, data, lut, use_lut, rows, col_scale, out):
 
 
 def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
-    """Fit ``tfidf`` (an unfitted :class:`arclf.features.hashing.HashedTfidf`) on ``rows`` of ``X`` without copying X.
+    """Fit ``tfidf`` (an unfitted :class:`arclf.features.tfidf.HashedTfidf`) on ``rows`` of ``X`` without copying X.
 
     ``X`` holds ``uint16`` counts weighted by ``tf_table`` (:func:`tf_table` of ``sublinear``),
     or float sublinear term frequencies ``1 + log(tf)`` (raw counts when ``sublinear`` is False).
@@ -431,7 +428,7 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
         _total_rows(indptr, indices, data, rows, bool(sublinear) and not use_lut, out)
         return out
 
-    tfidf._fit_df(df, len(rows), total)
+    tfidf.fit_document_frequencies(df, len(rows), total)
     col_scale = np.zeros(X.shape[1], np.float32)
     col_scale[tfidf.columns_] = tfidf.idf_
     row_scale = np.zeros(X.shape[0], np.float32)

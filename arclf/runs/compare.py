@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 from arclf.errors import DataError
 from arclf.runs.reader import Run
+from arclf.runs.formatting import markdown_table
 from arclf.util.files import json_default
 from arclf.evaluation import significance as stats
 
@@ -105,17 +106,6 @@ def _delta(x) -> str:
     return "\u2014" if x is None else stats._pt(x)
 
 
-def _md_cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _metric_stat(task_metrics: dict | None, metric: str) -> tuple[float | None, float | None]:
     entry = ((task_metrics or {}).get("cv") or {}).get(metric)
     if not isinstance(entry, dict) or entry.get("mean") is None:
@@ -195,7 +185,7 @@ class ComparisonResult:
         """A Markdown table (metrics in %, mean ± std over folds) followed by the notes."""
         header = [c if c not in METRICS else f"{c} (%)" for c in self._columns()]
         text = f"Task `{self.task}`, ranked by {self.metric} within each group; metrics in %, mean ± std over folds.\n\n"
-        text += _md_table(header, [self._cells(r) for r in self.rows])
+        text += markdown_table(header, [self._cells(r) for r in self.rows])
         if self.notes:
             text += "\n\n" + "\n".join(f"- {n}" for n in self.notes)
         return text + "\n"
@@ -541,17 +531,17 @@ class PairComparison:
         """Verdict, changed settings, metric deltas, per-class deltas, confusion changes, tests."""
         parts = [f"## A = {self.a}, B = {self.b} (task `{self.task}`; Δ = B − A, in points)", "",
                  f"**Verdict:** {self.verdict}", ""]
-        parts += ["### Changed settings", "", _md_table(["key", "A", "B"], self._changed_rows()) if self.changed
+        parts += ["### Changed settings", "", markdown_table(["key", "A", "B"], self._changed_rows()) if self.changed
                   else "None: same resolved config.", ""]
-        parts += ["### Metrics (%)", "", _md_table(["metric", "A", "B", "Δ (pt)"], self._metric_rows()), ""]
+        parts += ["### Metrics (%)", "", markdown_table(["metric", "A", "B", "Δ (pt)"], self._metric_rows()), ""]
         if self.per_class:
-            parts += ["### Per class (%; A → B (Δ))", "", _md_table(["label", "support", "precision", "recall", "F1"], self._class_rows()), ""]
+            parts += ["### Per class (%; A → B (Δ))", "", markdown_table(["label", "support", "precision", "recall", "F1"], self._class_rows()), ""]
         conf = self._confusion_rows()
         if conf:
-            parts += ["### Largest confusion changes (count B − A)", "", _md_table(["true", "predicted", "Δ count"], conf), ""]
+            parts += ["### Largest confusion changes (count B − A)", "", markdown_table(["true", "predicted", "Δ count"], conf), ""]
         sig = self._significance_rows()
         parts += ["### Significance", ""]
-        parts += [_md_table(["test", "result", "p"], sig)] if sig else [f"Not tested: {self.refusal}"]
+        parts += [markdown_table(["test", "result", "p"], sig)] if sig else [f"Not tested: {self.refusal}"]
         if self.notes:
             parts += [""] + [f"- {n}" for n in self.notes]
         return "\n".join(parts) + "\n"

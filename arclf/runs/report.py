@@ -28,9 +28,10 @@ import numpy as np
 
 from arclf.errors import DataError
 from arclf.runs.reader import Run, load_run
+from arclf.runs.formatting import markdown_table
 from arclf.util.files import atomic_write_bytes, atomic_write_text
 
-__all__ = [
+__all__ = ["run_summary_markdown", 
     "write_report", "reliability_table", "display_label", "most_confused", "describe_split",
     "new_figure", "save_figure",
 ]
@@ -248,13 +249,8 @@ def _pct(x, std=None) -> str:
     return f"{100 * x:.1f}" + ("" if std is None else f" ± {100 * std:.1f}")
 
 
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _table(header, rows) -> list[str]:
-    out = ["| " + " | ".join(map(_cell, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return out + ["| " + " | ".join(map(_cell, r)) + " |" for r in rows]
+    return markdown_table(header, rows).split("\n")
 
 
 def describe_split(cv: dict) -> str:
@@ -437,3 +433,37 @@ def write_report(run_path: str | Path) -> Path:
     lines = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]  # no double blank lines
     lines += _footer(run)
     return atomic_write_text(run.path / "report.md", "\n".join(lines))
+
+
+def run_summary_markdown(name: str, metrics: dict, run: dict) -> str:
+    """The short ``report.md`` of a training run: duplicates, then per task its split and scores.
+
+    Parameters
+    ----------
+    name : str
+        The config's name.
+    metrics, run : dict
+        The contents of ``metrics.json`` and ``run.json``.
+    """
+    lines = [f"# Run {run['run_id']} — {name}", "", f"Created {run['created']}; {run['data']['n_examples']} examples; "
+             f"git {str(run['git']['commit'])[:10]}{' (dirty)' if run['git']['dirty'] else ''}.", ""]
+    dup = run["data"]["duplicates"]
+    lines += [f"Duplicates (exact, after normalization): {dup['groups']} groups, {dup['examples']} articles, "
+              f"{dup['conflicting_groups']} groups with conflicting labels; each group kept in one fold.", ""]
+    for task, t in metrics["tasks"].items():
+        cv = t.get("cv")
+        lines += [f"## Task `{task}` ({len(t['labels'])} classes, {t['n_examples']} examples)", ""]
+        if not cv:
+            lines += ["Not evaluated (--no-cv).", ""]
+            continue
+        lines += [f"Split: **{cv['split']}** ({cv['scheme']}, {cv['folds']} folds)", ""]
+        lines += _table(["metric", "mean", "std"],
+                        [[m, f"{cv[m]['mean']:.4f}", f"{cv[m]['std']:.4f}"] for m in ("macro_f1", "accuracy", "weighted_f1")])
+        lines += [""] + _table(["class", "precision", "recall", "F1", "support"],
+                               [[lab, f"{pc['precision']['mean']:.3f}", f"{pc['recall']['mean']:.3f}", f"{pc['f1']['mean']:.3f}",
+                                 pc["support"]] for lab, pc in cv["per_class"].items()])
+        if "by_group" in cv:
+            lines += [""] + _table(["held-out source", "macro-F1", "accuracy", "n"],
+                                   [[g, f"{v['macro_f1']:.4f}", f"{v['accuracy']:.4f}", v["n"]] for g, v in cv["by_group"].items()])
+        lines.append("")
+    return "\n".join(lines)

@@ -7,113 +7,16 @@ complete, so an interrupted run never looks finished; ``<parent>/latest`` then p
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
-import platform
 import shutil
-import subprocess
-import sys
-import threading
-import time
-from contextlib import contextmanager
+import warnings
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["RunWriter", "check_new_run_dir", "StageMonitor", "versions", "git_info", "data_fingerprint"]
+from arclf.runs.provenance import StageMonitor
+from arclf.util.files import atomic_write_text, write_json
 
-_PACKAGES = ("arclf", "scikit-learn", "numpy", "scipy", "numba", "datasets", "pyarrow", "pyarabic", "joblib", "pydantic")
-
-
-def versions() -> dict:
-    """Python, platform and package versions (``importlib.metadata``), for run records and ``arclf env``."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version(), "platform": platform.platform()}
-    for name in _PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def git_info(path: str | Path | None = None) -> dict:
-    """``{'commit': sha or None, 'dirty': bool or None}`` of the git checkout holding ``path`` (default: arclf's)."""
-    where = Path(path) if path else Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
-        if commit.returncode != 0:
-            return {"commit": None, "dirty": None}
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True, text=True, timeout=5)
-        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
-def data_fingerprint(ids, texts, *label_columns) -> str:
-    """SHA-256 (hex) of the rows' ids, texts and labels, independent of row order."""
-    rows = sorted(zip(map(str, ids), *(map(str, c) for c in (texts, *label_columns))))
-    h = hashlib.sha256()
-    for row in rows:
-        h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1e")
-    return h.hexdigest()
-
-
-def _rss_mb() -> float:
-    """Resident memory of this process, MiB. Child processes (the one-off kernel compilation) run
-    while this one waits, so adding their memory to this one's would overstate the peak."""
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
-
-class StageMonitor:
-    """Wall time and peak resident memory (MiB, this process) per named stage.
-
-    Memory is sampled every ``interval`` seconds in a background thread.
-
-    >>> mon = StageMonitor()
-    >>> with mon.stage("load"):
-    ...     pass
-    >>> sorted(mon.stages["load"])
-    ['peak_rss_mb', 'seconds']
-    """
-
-    def __init__(self, interval: float = 0.05):
-        self.interval = interval
-        self.stages: dict[str, dict] = {}
-        self._t0 = time.perf_counter()
-
-    @contextmanager
-    def stage(self, name: str):
-        peak = [_rss_mb()]
-        stop = threading.Event()
-
-        def sample():
-            while not stop.wait(self.interval):
-                peak[0] = max(peak[0], _rss_mb())
-
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
-            peak[0] = max(peak[0], _rss_mb())
-            prev = self.stages.get(name, {"seconds": 0.0, "peak_rss_mb": 0.0})
-            self.stages[name] = {"seconds": round(prev["seconds"] + time.perf_counter() - start, 3),
-                                 "peak_rss_mb": round(max(prev["peak_rss_mb"], peak[0]), 1)}
-
-    @property
-    def wall_seconds(self) -> float:
-        return round(time.perf_counter() - self._t0, 3)
-
-    @property
-    def peak_rss_mb(self) -> float:
-        return max((s["peak_rss_mb"] for s in self.stages.values()), default=0.0)
-
+__all__ = ["RunWriter", "check_new_run_dir", "write_run_folder"]
 
 def check_new_run_dir(out: Path) -> None:
     """Refuse, before any work, a run folder (``--output-dir``) that exists or whose parent cannot hold it.
@@ -178,8 +81,6 @@ class RunWriter:
             return self.final
         link = self.parent / "latest"
         if link.exists() and not link.is_symlink():  # not ours: a user's file or folder is never replaced
-            import warnings
-
             warnings.warn(f"{link} is not a link arclf made; left as it is, so it does not name this run")
             return self.final
         tmp_link = self.parent / f".latest-{os.getpid()}"
@@ -198,6 +99,74 @@ class RunWriter:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def command_line() -> str:
-    """The command that started this process, for run records."""
-    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else ""
+def write_run_folder(folder: Path, *, config: dict, metrics: dict, run: dict, monitor: StageMonitor, oofs: dict | None = None,
+                     save_model: Callable[[Path, str], None] | None = None, summary: Callable[[dict], str] | None = None,
+                     link_latest: bool = False) -> Path:
+    """Write a complete run folder atomically: the one way training and evaluation record a run.
+
+    Everything is written into a temporary sibling folder (:class:`RunWriter`) and renamed to
+    ``folder`` at the end, so a failure or Ctrl-C leaves no folder that looks finished.
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder to create (must not exist); its parent is created if needed.
+    config : dict
+        The resolved config, written as ``config.yaml``.
+    metrics, run : dict
+        Written as ``metrics.json`` and ``run.json``; ``run['run_id']`` is set to the folder's
+        name and ``run['timing']``, ``wall_seconds``, ``peak_rss_mb`` from ``monitor``.
+    monitor : StageMonitor
+        Times the writing as stage ``save``.
+    oofs : dict of str to pandas.DataFrame, optional
+        Out-of-fold predictions per task, written as ``oof/<task>.parquet``.
+    save_model : callable(path, run_id), optional
+        Writes the model to ``path`` (``model.joblib``); ``run['bundle_bytes']`` records its size.
+    summary : callable(run) -> str, optional
+        Makes the markdown written as ``report.md`` from the finished ``run`` record.
+    link_latest : bool, default=False
+        Point ``<parent>/latest`` at the new run.
+
+    Returns
+    -------
+    Path
+        The finished run folder.
+
+    Raises
+    ------
+    OSError, FileExistsError
+        The folder cannot be written; nothing is left behind. Report figures that fail are a
+        warning only (``arclf report`` redoes them).
+    """
+    import yaml
+
+    folder = Path(folder)
+    writer = RunWriter(folder.parent, folder.name)
+    try:
+        path = writer.path
+        with monitor.stage("save"):
+            atomic_write_text(path / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+            if oofs:
+                (path / "oof").mkdir()
+                for name, oof in oofs.items():
+                    oof.to_parquet(path / "oof" / f"{name}.parquet", index=False)
+            if save_model is not None:
+                save_model(path / "model.joblib", writer.final.name)
+            run["run_id"] = writer.final.name
+            write_json(path / "metrics.json", metrics)
+        run["timing"], run["wall_seconds"], run["peak_rss_mb"] = monitor.stages, monitor.wall_seconds, monitor.peak_rss_mb
+        if save_model is not None:
+            run["bundle_bytes"] = (path / "model.joblib").stat().st_size
+        write_json(path / "run.json", run)
+        if summary is not None:
+            atomic_write_text(path / "report.md", summary(run))
+        try:
+            from arclf.runs.report import write_report
+
+            write_report(path)
+        except Exception as exc:  # the run is complete without its figures; `arclf report` redoes them
+            warnings.warn(f"report figures not written ({exc.__class__.__name__}: {exc}); run `arclf report {writer.final}`")
+        return writer.commit(link_latest=link_latest)
+    except BaseException:
+        writer.abort()
+        raise

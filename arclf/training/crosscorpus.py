@@ -16,21 +16,18 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from arclf.config import Config, TaskSpec, config_hash, load_config
 from arclf.errors import ConfigError, DataError
 from arclf.evaluation.folds import fold_fingerprint, fold_metrics, summarize_folds
-from arclf.runs.writer import RunWriter, StageMonitor, check_new_run_dir, command_line, data_fingerprint, git_info, versions
-from arclf.util.files import write_json
+from arclf.runs.provenance import StageMonitor, data_fingerprint, run_record
+from arclf.runs.writer import RunWriter, check_new_run_dir, write_run_folder
+from arclf.training.dataset import Progress, load_rows, no_progress, task_labels, text_chunks, text_digests
 from arclf.util.files import read_yaml
 
 __all__ = ["EvalResult", "evaluate_bundle"]
-
-Progress = Callable[[str, int, int], None]
-
 
 @dataclass
 class EvalResult:
@@ -65,10 +62,6 @@ class EvalResult:
                 "n": entry["n_examples"], "excluded": entry["excluded"]}
 
 
-def _noop(stage: str, done: int, total: int) -> None:
-    pass
-
-
 def _eval_config(config, overrides, bundle) -> Config:
     """The evaluation config with the bundle's tasks (all, or those the config names).
 
@@ -87,7 +80,7 @@ def _eval_config(config, overrides, bundle) -> Config:
             raw = None  # load_config reports it, with the overrides applied
         fill = [f"tasks={json.dumps(tasks)}"] if isinstance(raw, dict) and "tasks" not in raw else []
         cfg = load_config(config, [*fill, *(overrides or [])])
-        cfg._overrides = list(overrides or [])
+        cfg.set_origin(overrides=list(overrides or []))
     wanted = [t.name for t in cfg.tasks]
     unknown = [n for n in wanted if n not in bundle.tasks]
     if unknown:
@@ -188,25 +181,25 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     training corpus is evaluated again.
     """
     from arclf.bundle.model import Bundle, load_bundle
-    from arclf.training.trainer import DEFAULT_RUNS_ROOT, _digests, _load, _text_chunks, task_labels
+    from arclf.training.trainer import DEFAULT_RUNS_ROOT
 
     if save and output_dir is not None:
         check_new_run_dir(Path(output_dir))
     bundle_path = None if isinstance(bundle, Bundle) else Path(bundle)
     bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
     cfg = _eval_config(config, overrides, bundle)
-    progress = progress or _noop
+    progress = progress or no_progress
     mon = StageMonitor()
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     with mon.stage("load"):
-        ds, keep, cols, reports, n_short = _load(cfg, data_dir, progress)
+        ds, keep, cols, reports, n_short = load_rows(cfg, data_dir, progress)
     reports = [r if isinstance(r, dict) else r.as_dict() for r in reports]
     ids = cols["id"]
     if not len(ids):
         raise DataError(f"{cfg.name}: no usable rows after loading (check data.min_chars and the corpora)")
     ys = {t.name: task_labels(cols, t) for t in cfg.tasks}
     with mon.stage("read"):  # the data fingerprint exactly as training computes it
-        digests, _ = _digests(ds, keep, False, progress)
+        digests, _ = text_digests(ds, keep, False, progress)
         fingerprint = data_fingerprint(ids, [d.hex() for d in digests], *ys.values())
     names = [str(r["corpus"]) for r in reports]
     split = "evaluate:" + "+".join(names)
@@ -229,7 +222,7 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
         wanted = np.zeros(len(ids), dtype=bool)
         for rows, _, _ in plan.values():
             wanted[rows] = True
-        preds = _predict_rows(bundle, _text_chunks(ds, keep), ids, wanted, list(plan), progress)
+        preds = _predict_rows(bundle, text_chunks(ds, keep), ids, wanted, list(plan), progress)
         seconds = time.perf_counter() - start
     del ds  # unmaps the corpus
     n_train = bundle.meta.get("n_examples")
@@ -244,45 +237,15 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
              for c in cfg.data.corpora if c.name in trained_on]
     h = hashlib.sha256(f"{config_hash(cfg)}:{bundle.meta.get('run_id')}".encode()).hexdigest()[:8]
     run_id = RunWriter.new_id(f"eval-{h}")
-    run = {"schema_version": 1, "kind": "evaluate", "name": cfg.name, "run_id": run_id, "created": created,
-           "config_hash": config_hash(cfg), "config_file": str(cfg._source) if cfg._source else None,
-           "overrides": list(cfg._overrides), "variant": None, "command": command_line(), "seed": cfg.seed,
-           "git": git_info(), "versions": versions(),
+    run = {**run_record("evaluate", cfg, run_id, created),
            "bundle": {"path": str(bundle_path.resolve()) if bundle_path else None, "run_id": bundle.meta.get("run_id"),
                       "data_fingerprint": bundle.meta.get("data_fingerprint"), "n_examples": n_train,
                       "config_name": (bundle.meta.get("config") or {}).get("name"), "created": bundle.meta.get("created")},
            "data": {"fingerprint": fingerprint, "n_examples": len(ids), "too_short": n_short, "corpora": reports},
            "skipped_tasks": skipped, "notes": notes, "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
-    run_dir = _write_run(cfg, output_dir or DEFAULT_RUNS_ROOT / (cfg.name or "evaluate") / run_id, run, metrics, oofs, mon) if save else None
+    run_dir = None
+    if save:  # no `latest` link: it must keep naming a run with a model
+        folder = Path(output_dir) if output_dir is not None else DEFAULT_RUNS_ROOT / (cfg.name or "evaluate") / run_id
+        run_dir = write_run_folder(folder, config=cfg.resolved(), metrics=metrics, run=run, monitor=mon, oofs=oofs)
     run["wall_seconds"], run["peak_rss_mb"] = mon.wall_seconds, mon.peak_rss_mb
     return EvalResult(run_dir, metrics, run, oofs)
-
-
-def _write_run(cfg: Config, out: Path, run: dict, metrics: dict, oofs: dict, mon: StageMonitor) -> Path:
-    import yaml
-
-    out = Path(out)
-    writer = RunWriter(out.parent, out.name)
-    try:
-        path = writer.path
-        with mon.stage("save"):
-            (path / "config.yaml").write_text(yaml.safe_dump(cfg.resolved(), sort_keys=False, allow_unicode=True), encoding="utf-8")
-            (path / "oof").mkdir()
-            for name, oof in oofs.items():
-                oof.to_parquet(path / "oof" / f"{name}.parquet", index=False)
-            write_json(path / "metrics.json", metrics)
-        run["run_id"] = writer.final.name
-        run["timing"], run["wall_seconds"], run["peak_rss_mb"] = mon.stages, mon.wall_seconds, mon.peak_rss_mb
-        write_json(path / "run.json", run)
-        try:
-            from arclf.runs.report import write_report
-
-            write_report(path)
-        except Exception as exc:  # the run is complete without its figures; `arclf report` redoes them
-            import warnings
-
-            warnings.warn(f"report figures not written ({exc.__class__.__name__}: {exc}); run `arclf report {writer.final}`")
-        return writer.commit(link_latest=False)  # latest must keep naming a run with a model
-    except BaseException:
-        writer.abort()
-        raise

@@ -93,6 +93,6 @@ def run_experiment(path: str | Path, *, overrides: list[str] | None = None, on_v
     for i, (name, cfg) in enumerate(variants):
         if on_variant:
             on_variant(i, len(variants), name)
-        cfg._variant = name
+        cfg.set_origin(variant=name)
         results.append(train(cfg, **train_kwargs))
     return results

@@ -25,7 +25,7 @@ from arclf.util.jit import any_compiled
 
 __all__ = ["compile_kernels"]
 
-_SOURCES = ("features/kernels.py", "models/solver.py", "training/trainer.py", "features/hashing.py", "features/analyzers.py",
+_SOURCES = ("features/kernels.py", "models/solver.py", "training/featurize.py", "training/cv.py", "features/hashing.py", "features/analyzers.py",
             "evaluation/duplicates.py")
 
 
@@ -109,18 +109,20 @@ def _child() -> None:
 
     from arclf.config import parse_config
     from arclf.models.solver import compact_columns
-    from arclf.training.trainer import _fit_svm_scaled, _featurize, _noop, _scaled_path
+    from arclf.training.cv import fit_svm_scaled, uses_shared_counts
+    from arclf.training.dataset import no_progress
+    from arclf.training.featurize import featurize_counts
 
     cfg = parse_config(json.load(sys.stdin))
     texts, labels = _synthetic_texts()
     ds = Dataset.from_dict({"text": texts})
     keep = np.arange(len(texts))
-    _, X, _ = _featurize(cfg, ds, keep, "warmup", _noop, False)
-    X, kept = compact_columns(X, 1, by_frequency=_scaled_path(cfg))
-    if _scaled_path(cfg):
+    _, X, _ = featurize_counts(cfg, ds, keep, "warmup", no_progress, False)
+    X, kept = compact_columns(X, 1, by_frequency=uses_shared_counts(cfg))
+    if uses_shared_counts(cfg):
         y = np.asarray(labels, dtype=object)
         rows = np.arange(len(texts))
-        _fit_svm_scaled(cfg, X, rows[:200], y[:200], rows[200:], kept)
+        fit_svm_scaled(cfg, X, rows[:200], y[:200], rows[200:], kept)
     if cfg.cv.near_duplicates:
         from arclf.evaluation.duplicates import near_duplicate_groups
 

@@ -492,7 +492,7 @@ def notes(res: dict, opts) -> list[str]:
 def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    from arclf.runs.writer import git_info
+    from arclf.runs.provenance import git_info
 
     out = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
            "git": git_info(ROOT)}

@@ -1,0 +1,171 @@
+"""Cross-validate one task on the shared count matrix, and fit the model on all rows beside the folds.
+
+:func:`cross_validate_task` makes the folds (duplicate groups kept together), fits every fold
+and the final model in one thread pool, and turns the out-of-fold scores into probabilities
+(cross-fitted calibration for margin classifiers) and metrics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from arclf.config import Config
+from arclf.evaluation.folds import Fold, fold_fingerprint, fold_metrics, make_folds, summarize_folds
+from arclf.models.solver import softmax_decision, tf_table
+from arclf.training.dataset import Progress, release_free_memory
+
+__all__ = ["uses_shared_counts", "fit_svm_scaled", "fit_fold", "cross_validate_task", "fit_final", "to_hash_space"]
+
+
+def uses_shared_counts(cfg: Config) -> bool:
+    """True when folds train on shared sublinear-tf counts scaled on the fly (no per-fold copies)."""
+    return cfg.classifier.kind == "linear_svm" and cfg.classifier.class_weight is None
+
+
+def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=None):
+    """Fit TF-IDF and the linear SVM on ``train_rows`` of the shared ``uint16`` count matrix; score ``score_rows``.
+
+    Returns ``(head, classes, scores)``: a fitted ``Pipeline([('tfidf', ...), ('clf', LinearSVM)])``
+    equal to fitting on the materialized TF-IDF rows, and decision values of ``score_rows``.
+    ``column_ids`` (the hash column of each column of ``X``, from :func:`compact_columns`) orders
+    the head's output columns by hash column, as :meth:`HashedTfidf.renumber_columns` needs.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from arclf.features.tfidf import HashedTfidf, build_tfidf
+    from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
+
+    spec = cfg.classifier
+    tfidf = build_tfidf(cfg.features)
+    table = tf_table(cfg.features.sublinear_tf)
+    col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table)
+    classes, y_index = np.unique(y_train, return_inverse=True)
+    targets, n_problems = ovr_targets(y_index, len(classes))
+    W, b, _ = fit_ovr_scaled(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
+                             C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
+    scores = decision_scaled(X, score_rows, W, b, row_scale=row_scale, tf_table=table) if len(score_rows) else None
+    if scores is not None and n_problems == 1:
+        scores = scores[:, 0]
+    if column_ids is not None:
+        order = np.argsort(np.asarray(column_ids)[tfidf.columns_], kind="stable")
+        tfidf = HashedTfidf.from_arrays(tfidf.columns_[order], tfidf.idf_[order], tfidf.n_features_in_, **tfidf.get_params())
+    svm = LinearSVM.from_weights(W[tfidf.columns_], b, classes,
+                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed})
+    return Pipeline([("tfidf", tfidf), ("clf", svm)]), classes, scores
+
+
+def fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=None):
+    """Fit one fold's head on its training rows; return test scores (decision or probabilities)."""
+    import time
+
+    from arclf.models.pipeline import CLASSIFIERS, build_head
+
+    start = time.perf_counter()
+    train_rows, test_rows = rows[fold.train], rows[fold.test]
+    if uses_shared_counts(cfg):
+        head, classes, scores = fit_svm_scaled(cfg, X, train_rows, y[fold.train], test_rows, column_ids)
+        if not calibrate and scores is not None:  # what LinearSVM.predict_proba gives
+            scores = softmax_decision(scores)
+        release_free_memory()  # this thread's malloc arena would keep the fit's freed arrays
+        return head, classes, scores, time.perf_counter() - start
+    head = build_head(cfg)
+    if calibrate:  # fit the raw margin classifier; probabilities come from cross-fitted calibration
+        head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
+    head.fit(X[train_rows], y[fold.train])
+    clf = head.named_steps["clf"]
+    scores = None
+    if len(test_rows):
+        Xt = head.named_steps["tfidf"].transform(X[test_rows])
+        scores = clf.decision_function(Xt) if calibrate else clf.predict_proba(Xt)
+    return head, clf.classes_, scores, time.perf_counter() - start
+
+
+def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str, column_ids=None):
+    from joblib import Parallel, delayed
+
+    from arclf.models.calibration import fit_score_calibrator
+    from arclf.models.pipeline import needs_calibration
+
+    labels = sorted(set(y))
+    folds = make_folds(y, scheme=cfg.cv.scheme, n_folds=cfg.cv.folds, groups=groups, sources=sources,
+                       splits=splits, test_split=cfg.cv.test_split, seed=cfg.seed)
+    calibrate = needs_calibration(cfg.classifier)
+    progress(f"cv {name}", 0, len(folds))
+    # threads: liblinear and the n-gram kernels release the GIL, and threads share X without copies
+    # the model on all rows is one more job in the same pool, first since it is the longest,
+    # so it runs beside the folds instead of after them
+    final = Fold(-1, np.arange(len(y)), np.arange(0))
+    parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
+    results = []
+    for i, res in enumerate(parallel(delayed(fit_fold)(cfg, X, rows, y, f, calibrate, column_ids) for f in [final, *folds])):
+        results.append(res if i == 0 else (None, *res[1:]))  # a fold's model is only needed for its scores (~13 MB each on ANT)
+        progress(f"cv {name}", i + 1, len(folds) + 1)
+    final_head = results.pop(0)[0]
+    # scores as (n_test, n_labels) in the order of `labels`
+    fold_scores = []
+    for (_, classes, scores, _), fold in zip(results, folds):
+        scores = scores.reshape(-1, 1) if scores.ndim == 1 else scores
+        full = np.full((len(fold.test), len(labels)), -np.inf if calibrate else 0.0)
+        if scores.shape[1] == 1:  # binary decision function: positive class = classes[1]
+            full = np.full((len(fold.test), len(labels)), 0.0)
+            full[:, labels.index(classes[1])] = scores[:, 0]
+            full[:, labels.index(classes[0])] = -scores[:, 0]
+        else:
+            for j, c in enumerate(classes):
+                full[:, labels.index(c)] = scores[:, j]
+        fold_scores.append(full)
+    oof_scores = np.zeros((len(y), len(labels)))
+    fold_of_row = np.full(len(y), -1)
+    for fold, s in zip(folds, fold_scores):
+        oof_scores[fold.test] = s
+        fold_of_row[fold.test] = fold.index
+    tested = fold_of_row >= 0
+    if calibrate:
+        finite = np.where(np.isfinite(oof_scores), oof_scores, -1e3)
+        proba = np.zeros_like(oof_scores)
+        for fold in folds:  # cross-fitted: fold k's calibrator never sees fold k's labels
+            other = tested & (fold_of_row != fold.index)
+            if len(set(y[other])) < 2:
+                other = tested
+            cal = fit_score_calibrator(finite[other], y[other], seed=cfg.seed)
+            p = cal.predict_proba(finite[fold.test])
+            for j, c in enumerate(cal.classes_):
+                proba[fold.test, labels.index(c)] = p[:, j]
+        calibrator = fit_score_calibrator(finite[tested], y[tested], seed=cfg.seed)
+    else:
+        proba, calibrator = oof_scores, None
+    pred = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+    per_fold = []
+    for fold, (_, _, _, secs) in zip(folds, results):
+        m = fold_metrics(list(y[fold.test]), list(pred[fold.test]), labels)
+        per_fold.append({"fold": fold.index, "held_out": fold.held_out, "n_train": int(len(fold.train)),
+                         "n_test": int(len(fold.test)), **m, "seconds": round(secs, 3)})
+    split = {"stratified_kfold": "cv-oof", "leave_one_source_out": "cv-oof-by-source"}.get(cfg.cv.scheme, f"test:{cfg.cv.test_split}")
+    block = summarize_folds(per_fold, labels, y[tested], pred[tested], scheme=cfg.cv.scheme, split=split)
+    block["group_duplicates"] = cfg.cv.group_duplicates
+    block["fold_fingerprint"] = fold_fingerprint(np.asarray(ids)[tested], fold_of_row[tested])
+    import pandas as pd
+
+    oof = pd.DataFrame({"id": np.asarray(ids, dtype=object)[tested], "fold": fold_of_row[tested],
+                        "y_true": y[tested], "y_pred": pred[tested]})
+    for j, lab in enumerate(labels):
+        oof[f"proba:{lab}"] = proba[tested, j]
+    per_fold_light = [{k: v for k, v in f.items() if k not in ("per_class",)} for f in per_fold]
+    return block, per_fold_light, oof, (oof_scores, calibrator), final_head
+
+
+def fit_final(cfg: Config, X, rows, y):
+    """Fit a head on all rows without cross-validation (``--no-cv``).
+
+    A margin classifier is wrapped in :class:`CalibratedLinear`, which calibrates on its own
+    inner folds.
+    """
+    from arclf.models.pipeline import build_head
+
+    return build_head(cfg).fit(X[rows], y)
+
+
+def to_hash_space(head, kept: np.ndarray, n_hash: int):
+    """Renumber a fitted head's TF-IDF columns from the compact space back to the featurizer's hash columns."""
+    head.named_steps["tfidf"].renumber_columns(kept, n_hash)
+    return head
