@@ -1,0 +1,133 @@
+"""``arclf predict``: classify articles with a trained bundle (and explain why)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from arclf.errors import InputError
+from arclf.cli.app import _console, _fail, app, handle_errors
+
+
+def _encoding_notes(preds) -> None:
+    """Name every input that was not UTF-8, on stderr (whatever the output format)."""
+    for note in sorted({f"{p.id}: read as {p.info['encoding']}" for p in preds
+                        if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii")}):
+        typer.echo(f"arclf: {note}", err=True)
+
+
+def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional[list] = None):
+    """Print predictions; ``reasons`` (one ``{task: [(ngram, contribution), ...]}`` per prediction) adds explanations."""
+    if fmt == "jsonl":
+        for i, p in enumerate(preds):
+            rec = p.to_dict()
+            if reasons is not None:
+                rec["explain"] = {t: [[g, round(c, 6)] for g, c in pairs] for t, pairs in reasons[i].items()}
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        tasks = list(preds[0].tasks) if preds else []
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
+                        + ([f"{t}_explain" for t in tasks] if reasons is not None else []))
+        for i, p in enumerate(preds):
+            writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, f"{p.tasks[t].proba:.4f}",
+                                                                    json.dumps(p.tasks[t].scores, ensure_ascii=False))]
+                            + ([json.dumps(reasons[i][t], ensure_ascii=False) for t in tasks] if reasons is not None else []))
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=True)
+    table.add_column("id")
+    tasks = list(preds[0].tasks) if preds else []
+    for t in tasks:
+        table.add_column(t)
+    k = top_k or 3
+    for p in preds:
+        cells = []
+        for t in tasks:
+            tp = p.tasks[t]
+            rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[1:k])
+            cells.append(f"[bold]{tp.label}[/] {tp.proba:.2f}" + (f"\n[dim]{rest}[/]" if rest else ""))
+        table.add_row(p.id, *cells)
+    out = _console()
+    out.print(table)
+    for p, why in zip(preds, reasons or []):
+        out.print(_explanation_table(p, why))
+
+
+def _explanation_table(pred, reasons: dict):
+    """One small table: per task, the explained label and its n-grams with their contributions."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"why: {escape(pred.id)}", title_justify="left", show_lines=True)
+    for col in ("task", "label", "n-gram", "contribution"):
+        table.add_column(col, justify="right" if col == "contribution" else "left")
+    for task, pairs in reasons.items():
+        label = next(iter(pred.tasks[task].scores))
+        table.add_row(task, label, "\n".join(escape(g) for g, _ in pairs), "\n".join(f"{c:+.4f}" for _, c in pairs))
+    return table
+
+
+def _rewindable(stream):
+    """Standard input read once into memory, so the explanations can read the same articles again."""
+    import io
+
+    return None if stream is None else io.BytesIO(stream.read())
+
+
+def _explain(model, inputs: List[str], stdin, preds, k: int, skip_bad: bool = False) -> list[dict]:
+    """Per prediction and task, the n-grams that pushed its most probable label most."""
+    from arclf.prediction.explain import explain_prediction
+    from arclf.prediction.inputs import iter_inputs
+
+    if stdin is not None:
+        stdin.seek(0)
+    pipelines = {t: model.pipeline(t) for t in (preds[0].tasks if preds else [])}
+    return [{t: explain_prediction(pipe, rec["text"], k=k, label=next(iter(p.tasks[t].scores))) for t, pipe in pipelines.items()}
+            for rec, p in zip(iter_inputs(inputs, stdin=stdin, skipped=[] if skip_bad else None), preds)]
+
+
+@app.command()
+@handle_errors
+def predict(
+    bundle: Path = typer.Argument(..., help="A model.joblib, or a run folder (e.g. experiments/runs/<config>/latest)."),
+    inputs: List[str] = typer.Argument(..., help="Files, folders, or - for standard input."),
+    format: str = typer.Option("table", "--format", "-f", help="table, jsonl or csv."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Keep the k most probable labels per task."),
+    min_proba: Optional[float] = typer.Option(None, "--min-proba", min=0.0, max=1.0, help="Below this probability the label is 'unknown'."),
+    explain: bool = typer.Option(False, "--explain", help="Show the n-grams that pushed each prediction most."),
+    explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip inputs that cannot be read (named on stderr) instead of stopping."),
+):
+    """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
+    from arclf.prediction.predictor import predict_files
+
+    if format not in ("table", "jsonl", "csv"):
+        _fail(f"--format must be table, jsonl or csv, got {format!r}", 2)
+    stdin = sys.stdin.buffer if "-" in inputs else None
+    if explain:  # the bundle is loaded once, and standard input kept, for the explanations
+        from arclf.bundle.model import load_bundle
+
+        bundle, stdin = load_bundle(bundle), _rewindable(stdin)
+    skipped = [] if skip_bad else None
+    try:
+        preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped)
+    except InputError:
+        for _, reason in skipped or []:  # nothing was readable: still name every input and why
+            typer.echo(f"arclf: skipped {reason}", err=True)
+        raise
+    reasons = _explain(bundle, inputs, stdin, preds, explain_k, skip_bad) if explain else None
+    _render_predictions(preds, format, top_k, reasons)
+    _encoding_notes(preds)
+    for _, reason in skipped or []:
+        typer.echo(f"arclf: skipped {reason}", err=True)
+    if skipped:
+        typer.echo(f"arclf: {len(skipped)} input(s) skipped, {len(preds)} article(s) classified", err=True)

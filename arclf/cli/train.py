@@ -1,0 +1,81 @@
+"""``arclf train``: train a config or every variant of an experiment file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from arclf.cli.app import DataDir, Quiet, _console, _fail, app, handle_errors, progress_bars
+
+
+@app.command()
+@handle_errors
+def train(
+    config: Path = typer.Argument(..., help="YAML config (see configs/), or an experiment file (a YAML with base:).", dir_okay=False),
+    set_: List[str] = typer.Option([], "--set", help="Override a config key, e.g. --set cv.folds=3 (repeatable)."),
+    data_dir: Optional[Path] = DataDir,
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Run folder to create (default experiments/runs/<name>/<time>-<hash>)."),
+    no_cv: bool = typer.Option(False, "--no-cv", help="Fit and save the bundle only, no cross-validation."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse or store cached features."),
+    quiet: bool = Quiet,
+):
+    """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle.
+
+    An experiment file (base: plus variants: or grid:) trains every variant as its own run, all in experiments/runs/<experiment name>/.
+    """
+    from arclf.training.experiments import is_experiment
+    from arclf.training.trainer import train as train_fn
+
+    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None)
+    if config.is_file() and is_experiment(config):
+        return _train_experiment(config, output_dir, quiet, **options)
+    with progress_bars(quiet) as progress:
+        result = train_fn(config, output_dir=output_dir, progress=progress, **options)
+    _print_training(result)
+
+
+def _print_training(result) -> None:
+    out = _console()
+    out.soft_wrap = True  # one line per result, even when piped
+    for name, task in result.metrics["tasks"].items():
+        cv = task.get("cv")
+        if cv:
+            out.print(f"[bold]{name}[/]: macro-F1 {cv['macro_f1']['mean']:.4f} ± {cv['macro_f1']['std']:.4f}, "
+                      f"accuracy {cv['accuracy']['mean']:.4f} ± {cv['accuracy']['std']:.4f} "
+                      f"[dim]({cv['split']}, {cv['folds']} folds, {task['n_examples']} examples)[/]")
+            for group, v in cv.get("by_group", {}).items():
+                out.print(f"  held out {group}: macro-F1 {v['macro_f1']:.4f}, accuracy {v['accuracy']:.4f}, n={v['n']}")
+        else:
+            out.print(f"[bold]{name}[/]: fitted on {task['n_examples']} examples (no CV)")
+    out.print(f"wall {result.run['wall_seconds']:.1f} s, peak RSS {result.run['peak_rss_mb']:.0f} MB")
+    if result.run_dir:
+        out.print(f"run: {result.run_dir}")
+
+
+def _train_experiment(path: Path, output_dir: Optional[Path], quiet: bool, **options) -> None:
+    """Train every variant of an experiment file; one line per variant with its headline."""
+    from arclf.training.experiments import run_experiment
+
+    if output_dir is not None:
+        _fail("--output-dir names one run folder, but an experiment writes one per variant "
+              "(into experiments/runs/<experiment name>/); leave it out", 2)
+    from rich.markup import escape
+
+    err = _console(err=True)
+
+    def announce(i: int, total: int, name: str) -> None:
+        if not quiet:
+            err.print(f"[dim]variant {i + 1}/{total}: {escape(name)}[/]")
+
+    with progress_bars(quiet) as progress:
+        results = run_experiment(path, on_variant=announce, progress=progress, **options)
+    out = _console()
+    for result in results:
+        heads = [result.headline(t) for t in result.metrics["tasks"]]
+        scores = "; ".join(f"{h['task']} macro-F1 {h['macro_f1']:.4f} ± {h['std']:.4f}" if h["split"] else f"{h['task']} (no CV)"
+                           for h in heads)
+        split = next((h["split"] for h in heads if h["split"]), None)
+        out.print(f"[bold]{escape(str(result.run.get('variant')))}[/]: {scores}" + (f" [dim]({split})[/]" if split else "")
+                  + (f" → {escape(str(result.run_dir))}" if result.run_dir else ""), soft_wrap=True)
