@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from arclf.cli.app import app
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 runner = CliRunner()
 

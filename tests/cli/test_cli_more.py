@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from arclf.cli.app import app
 from arclf.prediction.explain import SPACE
 
-from .conftest import ASND, ROOT
-from .fake_runs import write_run
+from ..conftest import ASND, ROOT
+from ..fake_runs import write_run
 
 runner = CliRunner()
 
@@ -405,7 +405,10 @@ def test_experiment_trains_every_variant_into_one_folder(tmp_path, corpora_dir, 
     assert table["keys"] == ["classifier.C"] and len(table["groups"]) == 1
     # same data, seed and folds: the two variants are paired and tested
     assert {pair["a"], pair["b"]} == {f"c-sweep/{p.name}" for p in runs} and pair["refusal"] is None
-    assert pair["changed"] == [{"key": "classifier.C", "a": 0.1, "b": 1.0}]
+    # runs made in the same second are listed by config hash, so either variant may be "a"
+    c_of = {f"c-sweep/{p.name}": json.loads((p / "run.json").read_text())["variant"] for p in runs}
+    expect = {"small-C": 0.1, "large-C": 1.0}
+    assert pair["changed"] == [{"key": "classifier.C", "a": expect[c_of[pair["a"]]], "b": expect[c_of[pair["b"]]]}]
     res = runner.invoke(app, ["compare", "c-sweep", "--root", str(tmp_path / "experiments" / "runs")])
     assert res.exit_code == 0 and "Verdict:" in res.stdout and all(p.name in res.stdout for p in runs)
 

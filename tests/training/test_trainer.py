@@ -74,7 +74,7 @@ def test_min_proba_and_top_k(trained_run):
 def test_same_config_and_seed_give_same_metrics(trained_run, corpora_dir, tmp_path):
     from arclf.training.trainer import train
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     again = train(ROOT / "configs" / "ant-multitask.yaml", overrides=["data.sample=1500", "cv.folds=3"],
                   data_dir=corpora_dir, save=False)
@@ -95,7 +95,7 @@ def test_truncated_bundle(trained_run, tmp_path):
 def test_missing_data_folder(tmp_path, monkeypatch):
     from arclf.training.trainer import train
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="ARCLF_DATA"):
@@ -113,7 +113,7 @@ def test_every_classifier_trains_and_predicts(corpora_dir, overrides, cv):
     """Each pipeline shape fits on real articles and its bundle predicts calibrated probabilities."""
     from arclf.training.trainer import train
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     result = train(ROOT / "configs" / "ant-multitask.yaml", overrides=["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", *overrides],
                    data_dir=corpora_dir, save=False, cv=cv)
@@ -179,7 +179,7 @@ def test_tiny_sample_and_existing_output_are_clear_errors(corpora_dir, tmp_path)
     from arclf.errors import ConfigError
     from arclf.training.trainer import train
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     with pytest.raises(ConfigError, match="data.sample=3 is smaller than the number of classes"):
         train(ROOT / "configs" / "ant-sections.yaml", overrides=["data.sample=3"], data_dir=corpora_dir, save=False)
@@ -208,7 +208,7 @@ def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, mo
 
     from arclf.training import cv as cv_mod, trainer as training
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     overrides = ["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", "classifier.calibration=none"]
     oofs = []
@@ -232,7 +232,7 @@ def test_kernel_warmup_child_fills_the_cache_and_leaves_a_marker(tmp_path, monke
     from arclf.training import warmup as _warmup
     from arclf.config import load_config
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
@@ -253,7 +253,7 @@ def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
     from arclf.training import warmup as _warmup
     from arclf.config import load_config
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setattr("arclf.training.warmup.any_compiled", lambda: False)  # as in a fresh process
@@ -265,7 +265,7 @@ def test_kernel_warmup_failure_falls_back(tmp_path, monkeypatch):
 def test_unusable_output_dir_is_refused_before_any_work(tmp_path):
     from arclf.training.trainer import train
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     (tmp_path / "a-file").write_text("mine")
     with pytest.raises(ConfigError, match="is a file, not a folder"):
