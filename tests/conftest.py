@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARCLF_SHARED", ROOT.parent / "shared"))
 CORPORA = SHARED / "corpora"
 ANT_ZIP = CORPORA / "ant-multisource-v2.1.zip"
-SEED = ROOT / "seeds" / "000_26ca645f85f02cb2.txt"
+SEED = SHARED / "seeds" / "000_26ca645f85f02cb2.txt"  # the scraped page: read from ../shared, never committed
 
 
 def _need(path: Path) -> Path:
