@@ -461,3 +461,41 @@ def test_tfidf_in_place_equals_the_copy_and_reuses_the_input(ant_sample):
     np.testing.assert_array_equal(got.data, expected.data)
     # the kept rows' counts were consumed: the input no longer holds counts
     assert not np.array_equal(work.data[:got.nnz], counts.data[:got.nnz])
+
+
+def test_tfidf_from_arrays_rebuilds_the_fitted_transform():
+    """A HashedTfidf rebuilt from its arrays (as a bundle does) transforms exactly as the fitted one."""
+    import scipy.sparse as sp
+
+    counts = sp.csr_matrix(np.array([[1, 2, 0, 4], [0, 1, 0, 1], [0, 3, 1, 0]], dtype=np.float32))
+    fitted = HashedTfidf(min_df=1).fit(counts)
+    rebuilt = HashedTfidf.from_arrays(fitted.columns_, fitted.idf_, fitted.n_features_in_, **fitted.get_params())
+    assert rebuilt.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(rebuilt.transform(counts).toarray(), fitted.transform(counts).toarray())
+    with pytest.raises(ValueError, match="must be 1-D of one length"):
+        HashedTfidf.from_arrays([0, 1], [1.0], 4)
+    with pytest.raises(ValueError, match=r"distinct and lie in \[0, 4\)"):
+        HashedTfidf.from_arrays([0, 4], [1.0, 1.0], 4)
+    with pytest.raises(ValueError, match=r"distinct"):
+        HashedTfidf.from_arrays([1, 1], [1.0, 1.0], 4)
+
+
+def test_score_calibrator_from_arrays_matches_scikit_learn():
+    """ScoreCalibrator gives LogisticRegression.predict_proba's exact values, multiclass and binary."""
+    from sklearn.linear_model import LogisticRegression
+
+    from arclf.models.calibration import ScoreCalibrator
+
+    rng = np.random.default_rng(0)
+    for n_classes in (2, 4):
+        scores = rng.normal(size=(200, n_classes))
+        y = np.array(list("abcd"[:n_classes]))[scores.argmax(axis=1)]
+        X = np.column_stack([-scores[:, 1], scores[:, 1]]) if n_classes == 2 else scores
+        lr = LogisticRegression(C=1.0, max_iter=1000, random_state=0).fit(X, y)
+        cal = ScoreCalibrator.fit(scores[:, 1] if n_classes == 2 else scores, y, seed=0)
+        rebuilt = ScoreCalibrator.from_arrays(cal.classes_, cal.coef_, cal.intercept_)
+        test = rng.normal(size=(50, n_classes))
+        Xt = np.column_stack([-test[:, 1], test[:, 1]]) if n_classes == 2 else test
+        np.testing.assert_array_equal(rebuilt.predict_proba(test[:, 1] if n_classes == 2 else test), lr.predict_proba(Xt))
+    with pytest.raises(ValueError, match="do not fit 3 classes"):
+        ScoreCalibrator.from_arrays(["a", "b", "c"], np.zeros((1, 3)), np.zeros(1))
