@@ -10,6 +10,7 @@ The public API re-exported here is what the command line wraps::
 __version__ = "0.1.0"
 
 from arclf.errors import ArclfError, BundleError, ConfigError, DataError, InputError  # noqa: E402
+from arclf.util.lazy import lazy_exports  # noqa: E402
 
 __all__ = [
     "__version__", "ArclfError", "BundleError", "ConfigError", "DataError", "InputError",
@@ -17,18 +18,10 @@ __all__ = [
 ]
 
 
-_LAZY = {  # public name -> module holding it (module names differ from function names on purpose:
-    # a submodule called `train` would replace the function `arclf.train` once imported)
+# public name -> module holding it (module names differ from function names on purpose:
+# a submodule called `train` would replace the function `arclf.train` once imported);
+# lazy, so that `import arclf` stays fast for `arclf predict`
+__getattr__, __dir__ = lazy_exports(__name__, {
     "train": "training", "predict": "prediction", "load_bundle": "bundle", "load_config": "config",
     "load_corpus": "corpus",
-}
-
-
-def __getattr__(name):  # lazy: `import arclf` must stay fast for `arclf predict`
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'arclf' has no attribute {name!r}")
+})

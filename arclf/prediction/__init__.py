@@ -1,1 +1,15 @@
-from arclf.prediction.predictor import predict, predict_files
+"""Prediction: reading the articles to classify, predicting labels, explaining them.
+
+Names are imported from their modules on first use (:func:`arclf.util.lazy.lazy_exports`).
+"""
+
+from arclf.util.lazy import lazy_exports
+
+__all__ = [
+    "Prediction", "explain_prediction", "iter_inputs", "predict", "predict_files", "read_input",
+]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "predict": "predictor", "predict_files": "predictor", "Prediction": "predictor", "iter_inputs":
+    "inputs", "read_input": "inputs", "explain_prediction": "explain",
+})
