@@ -52,10 +52,40 @@ def _read_yaml(path: Path) -> dict:
     return read_yaml(path, what="label file")
 
 
+#: Time-zone areas (IANA tz database, through CLDR) -> sub-region of regions.yaml, for the countries
+#: regions.yaml does not list. Atlantic and Indian Ocean islands follow _ISLANDS.
+_TZ_AREAS = {"Europe": "europe", "Asia": "asia", "Africa": "africa", "Australia": "oceania", "Pacific": "oceania"}
+_NORTH_AMERICA = {"US", "CA", "GL", "BM", "PM"}
+_ISLANDS = {"IS": "europe", "FO": "europe", "PT": "europe", "ES": "europe", "MV": "asia", "IO": "asia", "CV": "africa",
+            "SH": "africa", "ST": "africa", "MU": "africa", "SC": "africa", "MG": "africa", "RE": "africa", "YT": "africa",
+            "TF": "africa", "FK": "latin_america", "GS": "latin_america", "BM": "north_america"}
+
+
+def _cldr_countries() -> dict[str, str]:
+    """Every ISO country CLDR knows -> sub-region, from its time zones' area (Europe/..., America/...)."""
+    from babel.core import get_global
+
+    out = {}
+    for code, zones in get_global("territory_zones").items():
+        areas = {z.split("/", 1)[0] for z in zones}
+        if code in _ISLANDS:
+            out[code] = _ISLANDS[code]
+        elif "America" in areas:
+            out[code] = "north_america" if code in _NORTH_AMERICA else "latin_america"
+        elif len(areas) == 1 and next(iter(areas)) in _TZ_AREAS:
+            out[code] = _TZ_AREAS[next(iter(areas))]
+        elif areas & set(_TZ_AREAS):
+            out[code] = _TZ_AREAS[sorted(areas & set(_TZ_AREAS))[0]]
+    return out
+
+
 @functools.lru_cache(maxsize=None)
 def _regions(path: str | None = None) -> dict:
+    """The region hierarchy: regions.yaml, then every other country under the sub-region of its time zones."""
     data = _read_yaml(Path(path) if path else LABELS_DIR / "regions.yaml")
-    return {"scopes": list(data["scopes"]), "subregions": dict(data["subregions"]), "countries": dict(data["countries"])}
+    countries = {**_cldr_countries(), **dict(data["countries"])}  # the file's choices win
+    aliases = dict(data.get("aliases") or {})
+    return {"scopes": list(data["scopes"]), "subregions": dict(data["subregions"]), "countries": countries, "aliases": aliases}
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,6 +116,7 @@ def region_levels(label: str | None) -> dict[str, str | None]:
     if label is None:
         return out
     reg = _regions()
+    label = reg["aliases"].get(label, label)
     if label in reg["countries"]:
         out["country"], label = label, reg["countries"][label]
     if label in reg["subregions"]:
@@ -93,7 +124,8 @@ def region_levels(label: str | None) -> dict[str, str | None]:
     if label in reg["scopes"]:
         out["scope"] = label
         return out
-    raise ValueError(f"unknown region label {label!r}: add it to {LABELS_DIR / 'regions.yaml'}")
+    raise ValueError(f"unknown region label {label!r}: not an ISO country code, sub-region or scope; map it in the "
+                     f"label map, or alias it under 'aliases:' in {LABELS_DIR / 'regions.yaml'}")
 
 
 def region_at(label: str | None, level: str) -> str | None:
