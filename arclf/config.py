@@ -88,11 +88,19 @@ class TaskSpec(_Strict):
     field: Optional[str] = None  # default: name
     level: Optional[Literal["country", "subregion", "scope"]] = None  # region tasks only
     min_count: int = Field(default=2, ge=1, description="drop classes with fewer examples")
+    source: Literal["model", "mentions"] = Field(
+        default="model", description="model: a classifier trained on the task's labels; mentions: region from the "
+                                     "countries the article names (arclf.text.places), nothing trained")
+    abstain: Optional[float] = Field(
+        default=None, gt=0, lt=1, description="answer 'unknown' below per-class probability thresholds fitted on "
+                                               "out-of-fold predictions so that this share of right answers is lost")
 
     @model_validator(mode="after")
     def _check(self):
         if self.field is None:
             self.field = self.name
+        if self.source == "mentions" and self.field != "region":
+            raise ValueError("source: mentions applies to region tasks only")
         allowed = ("topic", "region", "source_type", "section", "source")
         if self.field not in allowed:
             raise ValueError(f"field must be one of {', '.join(allowed)}, got {self.field!r}")

@@ -37,7 +37,7 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
         writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
                         + ([f"{t}_explain" for t in tasks] if reasons is not None else []))
         for i, p in enumerate(preds):
-            writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, f"{p.tasks[t].proba:.4f}",
+            writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, _proba_text(p.tasks[t].proba),
                                                                     json.dumps(p.tasks[t].scores, ensure_ascii=False))]
                             + ([json.dumps(reasons[i][t], ensure_ascii=False) for t in tasks] if reasons is not None else []))
         return
@@ -50,16 +50,32 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
         table.add_column(t)
     k = top_k or 3
     for p in preds:
-        cells = []
-        for t in tasks:
-            tp = p.tasks[t]
-            rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[1:k])
-            cells.append(f"[bold]{tp.label}[/] {tp.proba:.2f}" + (f"\n[dim]{rest}[/]" if rest else ""))
-        table.add_row(p.id, *cells)
+        table.add_row(p.id, *(_cell(p.tasks[t], k) for t in tasks))
     out = _console()
     out.print(table)
     for p, why in zip(preds, reasons or []):
         out.print(_explanation_table(p, why))
+
+
+def _proba_text(proba) -> str:
+    return "" if proba is None else f"{proba:.4f}"
+
+
+def _cell(tp, k: int) -> str:
+    """One task's answer in the table: the label, and what gave it."""
+    from rich.markup import escape
+
+    if tp.answered_by == "mentions":
+        ev = tp.evidence
+        coarser = " · ".join(x for x in (ev.get("subregion"), ev.get("scope")) if x and x != tp.label)
+        mentions = ", ".join(f"{c} {s}" for c, s in ev["mentions"].items())
+        return f"[bold]{tp.label}[/]" + (f" ({coarser})" if coarser else "") + f"\n[dim]mentions: {mentions or 'none'}[/]"
+    if tp.answered_by == "attribution":
+        ev = tp.evidence
+        return f"[bold]{tp.label}[/]\n[dim]credited: {escape(ev['name'])} ({ev['country']}, {ev['kind']})[/]"
+    rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[(0 if tp.label == "unknown" else 1):k])
+    head = f"[bold]{tp.label}[/]" + (" (below the model's threshold)" if tp.answered_by.endswith("(abstained)") else f" {tp.proba:.2f}")
+    return head + (f"\n[dim]{rest}[/]" if rest else "")
 
 
 def _explanation_table(pred, reasons: dict):
@@ -106,6 +122,7 @@ def predict(
     explain: bool = typer.Option(False, "--explain", help="Show the n-grams that pushed each prediction most."),
     explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip inputs that cannot be read (named on stderr) instead of stopping."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always give the model's best label, even below its threshold."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
     from arclf.prediction.predictor import predict_files
@@ -119,7 +136,8 @@ def predict(
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     skipped = [] if skip_bad else None
     try:
-        preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped)
+        preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
+                              abstain=not no_abstain)
     except InputError:
         for _, reason in skipped or []:  # nothing was readable: still name every input and why
             typer.echo(f"arclf: skipped {reason}", err=True)

@@ -54,11 +54,16 @@ def _read_yaml(path: Path) -> dict:
 
 #: Time-zone areas (IANA tz database, through CLDR) -> sub-region of regions.yaml, for the countries
 #: regions.yaml does not list. Atlantic and Indian Ocean islands follow _ISLANDS.
-_TZ_AREAS = {"Europe": "europe", "Asia": "asia", "Africa": "africa", "Australia": "oceania", "Pacific": "oceania"}
+_TZ_AREAS = {"Europe": "europe", "Asia": "asia", "Africa": "africa", "Australia": "oceania", "Pacific": "oceania",
+             "Antarctica": "antarctica"}
 _NORTH_AMERICA = {"US", "CA", "GL", "BM", "PM"}
 _ISLANDS = {"IS": "europe", "FO": "europe", "PT": "europe", "ES": "europe", "MV": "asia", "IO": "asia", "CV": "africa",
             "SH": "africa", "ST": "africa", "MU": "africa", "SC": "africa", "MG": "africa", "RE": "africa", "YT": "africa",
-            "TF": "africa", "FK": "latin_america", "GS": "latin_america", "BM": "north_america"}
+            "TF": "africa", "FK": "latin_america", "GS": "latin_america", "BM": "north_america",
+            # CLDR codes without time zones of their own
+            "XK": "europe", "IC": "europe", "EA": "europe", "CQ": "europe", "AC": "africa", "TA": "africa",
+            "DG": "asia", "BV": "oceania", "HM": "oceania", "CP": "latin_america", "CC": "oceania", "CX": "oceania",
+            "SJ": "europe"}
 
 
 def _cldr_countries() -> dict[str, str]:
@@ -66,7 +71,7 @@ def _cldr_countries() -> dict[str, str]:
     from babel.core import get_global
 
     out = {}
-    for code, zones in get_global("territory_zones").items():
+    for code, zones in {**dict.fromkeys(_ISLANDS, []), **get_global("territory_zones")}.items():
         areas = {z.split("/", 1)[0] for z in zones}
         if code in _ISLANDS:
             out[code] = _ISLANDS[code]

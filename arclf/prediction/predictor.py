@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from arclf.errors import InputError
+from arclf.text.outlets import find_attribution
 
 __all__ = ["predict", "predict_files", "Prediction", "TaskPrediction", "UNKNOWN"]
 
@@ -22,11 +23,19 @@ UNKNOWN = "unknown"
 
 @dataclass
 class TaskPrediction:
-    """One task's answer: the label, its probability, and the probability of every label (descending)."""
+    """One task's answer: the label, its probability, and the probability of every label (descending).
+
+    ``answered_by`` says what gave the label: ``model``; ``model (abstained)`` when the model's
+    probability was below its threshold and the label is :data:`UNKNOWN`; ``mentions`` (the
+    place tagger, for a ``source: mentions`` task: ``proba`` is None); ``attribution`` (the page
+    credits a foreign outlet). ``evidence`` holds what a rule saw.
+    """
 
     label: str
-    proba: float
+    proba: float | None
     scores: dict
+    answered_by: str = "model"
+    evidence: dict | None = None
 
 
 @dataclass
@@ -42,10 +51,15 @@ class Prediction:
         out = {"id": self.id}
         for name, tp in self.tasks.items():
             out[name] = {"label": tp.label, "scores": tp.scores}
+            if tp.answered_by != "model":
+                out[name]["answered_by"] = tp.answered_by
+            if tp.evidence is not None:
+                out[name]["evidence"] = tp.evidence
         return out
 
 
-def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: float | None = None, tasks=None) -> list[Prediction]:
+def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: float | None = None, tasks=None,
+            abstain: bool = True) -> list[Prediction]:
     """Score texts with every task of a bundle.
 
     Parameters
@@ -63,6 +77,14 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
         Below this probability the label is :data:`UNKNOWN` (scores are kept).
     tasks : list of str, optional
         Subset of the bundle's tasks.
+    abstain : bool, default=True
+        Apply the bundle's per-class thresholds (tasks trained with ``abstain``): below its
+        class's threshold a label becomes :data:`UNKNOWN`, its scores kept.
+
+    Rule tasks and attribution: a ``source: mentions`` task is answered by
+    :func:`arclf.text.places.place_tagger` (its coverage country at the task's level), and a
+    ``source_type`` task by the foreign outlet a page credits (:func:`arclf.text.outlets.find_attribution`)
+    when there is one; :attr:`TaskPrediction.answered_by` says which answered.
 
     Returns
     -------
@@ -97,25 +119,61 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
             raise InputError(f"record {i}: no Arabic letters; arclf classifies Arabic text")
     if ids is None:
         ids = [str(r.get("id", i)) for i, r in enumerate(records)]
-    per_task = bundle.predict_proba([r["text"] for r in records], tasks)
+    meta = getattr(bundle, "meta", None) or {}
+    config_tasks = (meta.get("config") or {}).get("tasks", [])
+    rules = [t for t in config_tasks if t.get("source") == "mentions" and (tasks is None or t["name"] in tasks)]
+    model_tasks = [t for t in (tasks or list(bundle.tasks)) if t in bundle.tasks]
+    thresholds = {k: v["thresholds"] for k, v in (meta.get("abstention") or {}).items()} if abstain else {}
+    fields = {t["name"]: t.get("field") or t["name"] for t in config_tasks}
+    per_task = bundle.predict_proba([r["text"] for r in records], model_tasks) if model_tasks else {}
     out = []
     for i, rec in enumerate(records):
         answers = {}
         for name, (classes, proba) in per_task.items():
-            order = np.argsort(-proba[i], kind="stable")
-            if top_k:
-                order = order[:top_k]
-            scores = {str(classes[j]): round(float(proba[i, j]), 6) for j in order}
-            best = order[0]
-            label = str(classes[best]) if min_proba is None or proba[i, best] >= min_proba else UNKNOWN
-            answers[name] = TaskPrediction(label, float(proba[i, best]), scores)
+            answers[name] = _model_answer(classes, proba[i], top_k, min_proba, thresholds.get(name))
+        attribution = find_attribution(rec.get("sections"))
+        for name in answers:
+            if attribution and fields.get(name) == "source_type":
+                answers[name] = TaskPrediction(attribution["source_type"], None, answers[name].scores, "attribution",
+                                               {k: attribution[k] for k in ("name", "country", "kind", "credited_as")})
+        for t in rules:
+            answers[t["name"]] = _mentions_answer(rec, t.get("level"))
+        order = [t["name"] for t in config_tasks if t["name"] in answers]
+        answers = {name: answers[name] for name in order + [n for n in answers if n not in order]}  # the config's order
         info = {k: v for k, v in rec.items() if k not in ("text", "id")}
         out.append(Prediction(ids[i], answers, info))
     return out
 
 
+def _model_answer(classes, proba: np.ndarray, top_k, min_proba, thresholds: dict | None) -> TaskPrediction:
+    order = np.argsort(-proba, kind="stable")
+    if top_k:
+        order = order[:top_k]
+    scores = {str(classes[j]): round(float(proba[j]), 6) for j in order}
+    best = order[0]
+    label, by = str(classes[best]), "model"
+    if min_proba is not None and proba[best] < min_proba:
+        label = UNKNOWN
+    elif thresholds and proba[best] < thresholds.get(label, 0.0):
+        label, by = UNKNOWN, "model (abstained)"
+    return TaskPrediction(label, float(proba[best]), scores, by)
+
+
+def _mentions_answer(rec: dict, level: str | None) -> TaskPrediction:
+    """A region from the countries the article names (the place tagger's coverage rule)."""
+    from arclf.corpus.labels import region_levels
+    from arclf.text.places import place_tagger
+
+    found = place_tagger().tag(rec["text"], rec.get("title"), rec.get("sections") or ())
+    levels = region_levels(found.country)
+    label = levels[level or "country"] if found.country else UNKNOWN
+    evidence = {**levels, "mentions": {c: m["score"] for c, m in list(found.mentions.items())[:5]},
+                "forms": {c: m["forms"] for c, m in list(found.mentions.items())[:2]}}
+    return TaskPrediction(label or UNKNOWN, None, {}, "mentions", evidence)
+
+
 def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
-                  skipped: list | None = None) -> list[Prediction]:
+                  skipped: list | None = None, abstain: bool = True) -> list[Prediction]:
     """Read inputs (files, folders, ``-``) with :func:`arclf.text.decode.iter_inputs` and :func:`predict` them.
 
     With a ``skipped`` list, unreadable inputs are left out and listed there as
@@ -137,4 +195,4 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
     if not records:
         why = f" ({len(skipped)} skipped; first: {skipped[0][1]})" if skipped else ""
         raise InputError(f"no article found in the inputs{why}")
-    return predict(bundle, records, ids=[str(r["id"]) for r in records], top_k=top_k, min_proba=min_proba)
+    return predict(bundle, records, ids=[str(r["id"]) for r in records], top_k=top_k, min_proba=min_proba, abstain=abstain)

@@ -110,7 +110,10 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     ids = cols["id"]
     if len(ids) < 2:
         raise DataError(f"{cfg.name}: fewer than 2 usable examples after loading")
-    task_ys = {t.name: task_labels(cols, t) for t in cfg.tasks}
+    model_tasks = [t for t in cfg.tasks if t.source == "model"]
+    if not model_tasks:
+        raise DataError(f"{cfg.name}: every task is answered by a rule (source: mentions); give at least one task to train")
+    task_ys = {t.name: task_labels(cols, t) for t in model_tasks}
     with mon.stage("duplicates"):
         digests, dedup_keys = text_digests(ds, keep, cfg.cv.group_duplicates, progress)
         release_free_memory()
@@ -122,8 +125,11 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         release_free_memory()
         X, kept, n_hash = _prune(cfg, X, run_cv)
     metrics = {"schema_version": 1, "tasks": {}}
-    heads, oofs = {}, {}
-    for task in cfg.tasks:
+    rules = {t.name: {"field": t.field, "level": t.level, "source": t.source} for t in cfg.tasks if t.source != "model"}
+    if rules:
+        metrics["rules"] = rules  # answered at prediction time, nothing trained
+    heads, oofs, abstention = {}, {}, {}
+    for task in model_tasks:
         rows, y, small = task_rows(task_ys[task.name], task)
         entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
                  "dropped_classes": sorted(small), "duplicates": duplicate_report(groups[rows], y)}
@@ -131,6 +137,8 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
             head, evaluation = _fit_task(cfg, X, rows, y, cols, groups, kept, task.name, run_cv, progress)
         if evaluation is not None:
             entry["cv"], entry["folds"], oofs[task.name] = evaluation
+            if task.abstain:
+                abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain)
         heads[task.name] = to_hash_space(head, kept, n_hash)
         metrics["tasks"][task.name] = entry
     n_present, nnz = int(X.shape[1]), int(X.nnz)
@@ -138,10 +146,11 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     release_free_memory()
     run_id = RunWriter.new_id(config_hash(cfg))
     bundle = _bundle(cfg, featurizer, heads, metrics, run_id, created, fingerprint, len(ids))
+    bundle.meta["abstention"] = abstention
     run = {**run_record("train", cfg, run_id, created),
            "data": {"fingerprint": fingerprint, "n_examples": len(ids), "too_short": n_short,
                     "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports],
-                    "duplicates": duplicate_report(groups, task_ys[cfg.tasks[0].name]), "feature_cache_hit": cache_hit,
+                    "duplicates": duplicate_report(groups, task_ys[model_tasks[0].name]), "feature_cache_hit": cache_hit,
                     "n_features_hashed": int(n_hash), "n_features_present": n_present, "nnz": nnz},
            "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
@@ -194,11 +203,29 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     return head, (block, per_fold, oof)
 
 
+def _abstention(oof, labels: list, max_loss: float) -> dict:
+    """Thresholds fitted on all out-of-fold rows, and their in-domain cost measured cross-fitted."""
+    from arclf.evaluation.abstention import abstains, fit_thresholds
+
+    proba = oof[[f"proba:{lab}" for lab in labels]].to_numpy()
+    y, folds = oof["y_true"].to_numpy(dtype=object), oof["fold"].to_numpy()
+    lost = np.zeros(len(y), dtype=bool)
+    for k in np.unique(folds):  # fold k's rows judged by thresholds fitted on the other folds
+        other, mine = folds != k, folds == k
+        lost[mine] = abstains(labels, proba[mine], fit_thresholds(y[other], proba[other], labels, max_loss=max_loss))
+    right = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y
+    return {"max_loss": max_loss, "thresholds": fit_thresholds(y, proba, labels, max_loss=max_loss),
+            "split": "cv-oof (cross-fitted thresholds)", "abstained": round(float(lost.mean()), 6),
+            "right_answers_lost": round(float((lost & right).sum() / max(right.sum(), 1)), 6),
+            "accuracy_when_answered": round(float(right[~lost].mean()) if (~lost).any() else 0.0, 6)}
+
+
 def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str, n_examples: int):
     from arclf import __version__
     from arclf.bundle.model import Bundle, TaskModel
 
-    tasks = {t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level) for t in cfg.tasks}
+    tasks = {t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level)
+             for t in cfg.tasks if t.name in heads}
     return Bundle(featurizer=featurizer, tasks=tasks,
                   meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
                         "data_fingerprint": fingerprint, "n_examples": n_examples})

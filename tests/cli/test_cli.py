@@ -20,8 +20,11 @@ def test_predict_jsonl_on_the_seed_page(trained_run, seed_page):
     rec = lines[0]
     assert rec["id"] == str(seed_page)  # the path as given
     for task in ("topic", "region", "source_type"):
-        assert rec[task]["label"] in rec[task]["scores"]
         assert sum(rec[task]["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert rec["topic"]["label"] in rec["topic"]["scores"] and "answered_by" not in rec["topic"]
+    # the page credits the Washington Post, which answers source type; the model's scores stay beside it
+    assert rec["source_type"]["label"] == "translated_foreign_press" and rec["source_type"]["answered_by"] == "attribution"
+    assert rec["source_type"]["evidence"]["country"] == "US"
 
 
 def test_predict_table_and_csv(trained_run, seed_page):

@@ -65,3 +65,15 @@ def test_the_seed_page_covers_libya(tagger, seed_page):
     assert res.country == "LY"
     assert list(res.mentions)[:2] == ["LY", "US"] and res.mentions["LY"]["score"] > res.mentions["US"]["score"]
     assert "طرابلس" in res.mentions["LY"]["forms"]
+
+
+def test_every_country_the_tagger_can_answer_has_a_region(tagger):
+    from arclf.corpus.labels import region_levels
+
+    codes = {v for value in tagger._lexicon.values() if value[0] == "country" for v in [value[1]]}
+    codes |= {c for value in tagger._lexicon.values() if value[0] == "ambiguous" for c in value[1][0]}
+    assert len(codes) > 240
+    unplaced = [c for c in sorted(codes) if region_levels(c)["scope"] is None]
+    assert unplaced == []
+    assert region_levels("LY") == {"country": "LY", "subregion": "maghreb", "scope": "arab_world"}
+    assert region_levels("BR")["subregion"] == "latin_america" and region_levels("XK")["subregion"] == "europe"

@@ -56,8 +56,13 @@ def test_seed_page_prediction(trained_run, seed_page):
     assert pred.info["title"].startswith("\u0627\u0644\u0648\u0644\u0627\u064a\u0627\u062a")  # al-wilayat (the United States)
     assert pred.info["format"] == "page"
     for tp in pred.tasks.values():
-        assert sum(tp.scores.values()) == pytest.approx(1.0, abs=1e-4)
-        assert tp.proba == pytest.approx(max(tp.scores.values()), abs=1e-6)
+        assert sum(tp.scores.values()) == pytest.approx(1.0, abs=1e-4)  # the model's scores, whoever answered
+    for name in ("topic", "region"):
+        tp = pred.tasks[name]
+        assert tp.answered_by == "model" and tp.proba == pytest.approx(max(tp.scores.values()), abs=1e-6)
+    # the page credits the Washington Post: the credit answers source type, not the broadcaster model
+    source = pred.tasks["source_type"]
+    assert (source.label, source.answered_by, source.proba) == ("translated_foreign_press", "attribution", None)
 
 
 def test_min_proba_and_top_k(trained_run):

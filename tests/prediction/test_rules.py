@@ -1,0 +1,73 @@
+"""Answers that rules give: region from the places an article names, source type from the outlet a page
+credits, and `unknown` below a model's per-class thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arclf.evaluation.abstention import abstains, fit_thresholds
+from arclf.text.outlets import find_attribution
+
+
+@pytest.fixture(scope="module")
+def news_run(tmp_path_factory, corpora_dir):
+    """configs/news-multitask.yaml on 1,500 real articles of the three corpora, 3 folds."""
+    from arclf.training.trainer import train
+
+    from ..conftest import ROOT
+
+    return train(ROOT / "configs" / "news-multitask.yaml", overrides=["data.sample=1500", "cv.folds=3"],
+                 data_dir=corpora_dir, output_dir=tmp_path_factory.mktemp("runs") / "news", use_cache=False)
+
+
+def test_seed_page_region_from_mentions_and_source_from_the_credit(news_run, seed_page):
+    from arclf.prediction.predictor import predict_files
+
+    (pred,) = predict_files(news_run.run_dir, [seed_page])
+    assert list(pred.tasks) == ["topic", "region", "source_type"]  # the config's order
+    region, source = pred.tasks["region"], pred.tasks["source_type"]
+    assert (region.label, region.answered_by, region.proba) == ("LY", "mentions", None)
+    assert region.evidence["subregion"] == "maghreb" and region.evidence["scope"] == "arab_world"
+    assert list(region.evidence["mentions"])[:2] == ["LY", "US"]
+    assert (source.label, source.answered_by) == ("translated_foreign_press", "attribution")
+    assert source.evidence == {"name": "واشنطن بوست", "country": "US", "kind": "newspaper", "credited_as": "واشنطن بوست"}
+    assert source.scores  # the model's scores are kept beside the credit
+    rec = pred.to_dict()
+    assert rec["region"]["answered_by"] == "mentions" and "answered_by" not in rec["topic"] or rec["topic"]["label"] == "unknown"
+
+
+def test_rule_tasks_are_not_trained_and_are_recorded(news_run):
+    assert set(news_run.bundle.tasks) == {"topic", "source_type"}
+    assert news_run.metrics["rules"] == {"region": {"field": "region", "level": "country", "source": "mentions"}}
+    ab = news_run.metrics["tasks"]["topic"]["abstention"]
+    assert ab["max_loss"] == 0.05 and set(ab["thresholds"]) == set(news_run.metrics["tasks"]["topic"]["labels"])
+    assert 0 < ab["right_answers_lost"] < 0.2 and ab["split"].startswith("cv-oof")
+
+
+def test_text_without_places_gets_unknown_region(news_run):
+    import arclf
+
+    (pred,) = arclf.predict(news_run.bundle, ["فاز الفريق بالمباراة بهدفين نظيفين في الدقيقة الأخيرة"])
+    assert pred.tasks["region"].label == "unknown" and pred.tasks["region"].evidence["mentions"] == {}
+
+
+def test_thresholds_give_up_the_asked_share_of_right_answers():
+    rng = np.random.default_rng(0)
+    labels = ["a", "b"]
+    p_a = rng.uniform(0.5, 1.0, size=1000)
+    proba = np.column_stack([p_a, 1 - p_a])
+    y = np.array(["a"] * 1000, dtype=object)
+    t = fit_thresholds(y, proba, labels, max_loss=0.1)
+    assert t["b"] == 0.0 and abs(t["a"] - np.quantile(p_a, 0.1)) < 0.01
+    assert abs(abstains(labels, proba, t).mean() - 0.1) < 0.01
+    with pytest.raises(ValueError, match="max_loss"):
+        fit_thresholds(y, proba, labels, max_loss=1.5)
+    with pytest.raises(ValueError, match="shape"):
+        fit_thresholds(y[:10], proba, labels, max_loss=0.1)
+
+
+def test_attribution_table():
+    assert find_attribution(["أخبار", "الغارديان"])["country"] == "GB"
+    assert find_attribution(["رويترز"])["source_type"] == "news_agency"
+    assert find_attribution(["ليبيا", "رياضة"]) is None and find_attribution(None) is None
