@@ -35,7 +35,7 @@ if __name__ == "__main__":
         start = time.perf_counter()
         known = [s for s in SECTIONS if s != held]
         cfg = load_config(ROOT / "configs" / "ant-sections.yaml", [
-            f"data.corpora=[{{name: ant, where: {{section: [{', '.join(known)}]}}}}]", f"data.sample={sample}",
+            f"data={{corpora: [{{name: ant, where: {{section: [{', '.join(known)}]}}}}], sample: {sample}}}",
             "tasks=[{name: section, abstain: 0.05}]", "cache=false"])
         result = arclf.train(cfg, save=False)
         ab = result.metrics["tasks"]["section"]["abstention"]
