@@ -30,6 +30,7 @@ from arclf.corpus.labels import shipped_label_file
 from arclf.corpus.base import cache_dir, find_data, quiet_datasets
 from arclf.corpus.loader import load_corpus
 from arclf.corpus.registry import corpus_entry
+from arclf.util.files import remove_stale_temporaries, temporary_name
 
 __all__ = ["LOADER_VERSION", "load_corpus_cached", "load_corpora", "records_to_dataset", "corpus_fingerprint", "source_path"]
 
@@ -167,7 +168,8 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
             shutil.rmtree(entry, ignore_errors=True)  # damaged entry: rebuild it
     ds, report = _build(spec, data_dir, key)
     entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    remove_stale_temporaries(entry.parent)  # what killed runs left behind
+    tmp = Path(tempfile.mkdtemp(prefix=f"{temporary_name(entry.name)}.", dir=entry.parent))
     try:
         with quiet_datasets():
             ds.save_to_disk(str(tmp / "data"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from arclf.util.files import atomic_path
+from arclf.util.files import atomic_path, remove_stale_temporaries
 from pathlib import Path
 
 __all__ = ["FeatureCache"]
@@ -44,12 +44,16 @@ class FeatureCache:
     def get(self, key: str):
         import scipy.sparse as sp
 
+        remove_stale_temporaries(self.root)  # what killed runs left behind
         path = self.root / f"{key}.npz"
         if not path.exists():
             return None
         try:
             X = sp.load_npz(path)
-        except (OSError, ValueError):
+        except Exception as exc:  # truncated or damaged: zipfile.BadZipFile, EOFError, OSError, ValueError...
+            import warnings
+
+            warnings.warn(f"feature cache entry {path} is damaged ({exc.__class__.__name__}); removed, the features are recomputed")
             path.unlink(missing_ok=True)
             return None
         os.utime(path)

@@ -325,11 +325,12 @@ def _task_section(run: Run, task: str, images: dict[str, str], ece: float | None
             out += [f"Expected calibration error (10 bins): {100 * ece:.1f} %.", ""]
     if tm.get("folds"):
         held = any(f.get("held_out") for f in tm["folds"])
+        seconds = (run.run.get("fold_seconds") or {}).get(task) or [f.get("seconds") for f in tm["folds"]]  # older runs: in metrics
         out += ["", "### Folds", ""]
         out += _table(["fold"] + (["held out"] if held else []) + ["n train", "n test", "accuracy (%)", "macro-F1 (%)", "seconds"],
                       [[f.get("fold")] + ([f.get("held_out") or ""] if held else [])
                        + [f.get("n_train"), f.get("n_test"), _pct(f.get("accuracy")), _pct(f.get("macro_f1")),
-                          f"{f['seconds']:.1f}" if f.get("seconds") is not None else ""] for f in tm["folds"]])
+                          f"{s:.1f}" if s is not None else ""] for f, s in zip(tm["folds"], seconds)])
     out += [f"- {n}" for n in notes]
     return out + [""]
 

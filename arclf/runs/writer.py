@@ -1,6 +1,6 @@
 """Run folders: where a training or evaluation run is recorded, written atomically.
 
-A run is written into ``<parent>/.tmp-<run_id>/`` and renamed to ``<parent>/<run_id>/`` only when
+A run is written into ``<parent>/.tmp-<run_id>.pid<pid>/`` and renamed to ``<parent>/<run_id>/`` only when
 complete, so an interrupted run never looks finished; ``<parent>/latest`` then points to it.
 """
 
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import secrets
 import shutil
 import warnings
 from pathlib import Path
 from typing import Callable
 
 from arclf.runs.provenance import StageMonitor
-from arclf.util.files import atomic_write_text, write_json
+from arclf.util.files import atomic_write_text, remove_stale_temporaries, temporary_name, write_json
 
 __all__ = ["RunWriter", "check_new_run_dir", "write_run_folder"]
 
@@ -64,15 +65,17 @@ class RunWriter:
         self.final = self.parent / run_id
         if self.final.exists():
             raise FileExistsError(f"{self.final} already exists")
-        self.path = self.parent / f".tmp-{run_id}"
+        self.path = self.parent / temporary_name(f"tmp-{run_id}")
         self.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.parent)  # what killed runs left behind
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir()
 
     @staticmethod
     def new_id(config_hash: str) -> str:
-        return f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{config_hash}"
+        """``<YYYYmmdd-HHMMSS>-<config hash>-<4 random hex digits>``: unique even for runs started in one second."""
+        return f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{config_hash}-{secrets.token_hex(2)}"
 
     def commit(self, *, link_latest: bool = True) -> Path:
         """Rename the finished run into place; point ``latest`` at it unless ``link_latest`` is False."""

@@ -117,7 +117,7 @@ def _predict_rows(bundle, chunks, ids, wanted: np.ndarray, tasks: list[str], pro
     return out
 
 
-def _task_result(name: str, labels: list[str], rows, y, ids, preds: dict, split: str, n_train, seconds: float):
+def _task_result(name: str, labels: list[str], rows, y, ids, preds: dict, split: str, n_train):
     """metrics.json entry and OOF frame of one task."""
     import pandas as pd
 
@@ -125,7 +125,7 @@ def _task_result(name: str, labels: list[str], rows, y, ids, preds: dict, split:
     answers = [preds[i].tasks[name] for i in rows.tolist()]
     y_pred = np.asarray([a.label for a in answers], dtype=object)  # the most probable label (no min_proba)
     m = fold_metrics(list(y_true), list(y_pred), labels)
-    fold = {"fold": 0, "held_out": None, "n_train": n_train, "n_test": int(len(rows)), **m, "seconds": round(seconds, 3)}
+    fold = {"fold": 0, "held_out": None, "n_train": n_train, "n_test": int(len(rows)), **m}
     block = summarize_folds([fold], labels, y_true, y_pred, scheme="evaluate", split=split)
     row_ids = np.asarray([str(ids[i]) for i in rows.tolist()], dtype=object)
     block["fold_fingerprint"] = fold_fingerprint(row_ids, np.zeros(len(rows), dtype=int))
@@ -229,12 +229,13 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     for name, (rows, excluded, unlabeled) in plan.items():
         model = bundle.tasks[name]
         labels = sorted(map(str, model.labels))
-        block, fold, oofs[name] = _task_result(name, labels, rows, ys[name], ids, preds, split, n_train, seconds)
+        block, fold, oofs[name] = _task_result(name, labels, rows, ys[name], ids, preds, split, n_train)
         metrics["tasks"][name] = {"field": model.field, "level": model.level, "labels": labels, "n_examples": int(len(rows)),
                                   "excluded": excluded, "unlabeled": unlabeled, "dropped_classes": [], "cv": block, "folds": [fold]}
-    trained_on = {c.get("name") for c in ((bundle.meta.get("config") or {}).get("data") or {}).get("corpora", [])}
-    notes = [f"{c.name} was also a training corpus of the bundle: rows seen in training make the scores optimistic"
-             for c in cfg.data.corpora if c.name in trained_on]
+    # a corpus is named by `corpus` when given (a folder read with the ANT reader is not ANT)
+    trained_on = {c.get("corpus") or c.get("name") for c in ((bundle.meta.get("config") or {}).get("data") or {}).get("corpora", [])}
+    notes = [f"{c.corpus or c.name} was also a training corpus of the bundle: rows seen in training make the scores optimistic"
+             for c in cfg.data.corpora if (c.corpus or c.name) in trained_on]
     h = hashlib.sha256(f"{config_hash(cfg)}:{bundle.meta.get('run_id')}".encode()).hexdigest()[:8]
     run_id = RunWriter.new_id(f"eval-{h}")
     run = {**run_record("evaluate", cfg, run_id, created),
@@ -242,7 +243,8 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
                       "data_fingerprint": bundle.meta.get("data_fingerprint"), "n_examples": n_train,
                       "config_name": (bundle.meta.get("config") or {}).get("name"), "created": bundle.meta.get("created")},
            "data": {"fingerprint": fingerprint, "n_examples": len(ids), "too_short": n_short, "corpora": reports},
-           "skipped_tasks": skipped, "notes": notes, "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
+           "skipped_tasks": skipped, "notes": notes, "timing": mon.stages,
+           "fold_seconds": {name: [round(seconds, 3)] for name in plan}, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
     if save:  # no `latest` link: it must keep naming a run with a model
         folder = Path(output_dir) if output_dir is not None else DEFAULT_RUNS_ROOT / (cfg.name or "evaluate") / run_id

@@ -128,7 +128,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     rules = {t.name: {"field": t.field, "level": t.level, "source": t.source} for t in cfg.tasks if t.source != "model"}
     if rules:
         metrics["rules"] = rules  # answered at prediction time, nothing trained
-    heads, oofs, abstention = {}, {}, {}
+    heads, oofs, abstention, fold_seconds = {}, {}, {}, {}
     for task in model_tasks:
         rows, y, small = task_rows(task_ys[task.name], task)
         entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
@@ -136,7 +136,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         with mon.stage(f"cv+fit:{task.name}" if run_cv else f"fit:{task.name}"):  # the final fit runs in the folds' pool
             head, evaluation = _fit_task(cfg, X, rows, y, cols, groups, kept, task.name, run_cv, progress)
         if evaluation is not None:
-            entry["cv"], entry["folds"], oofs[task.name] = evaluation
+            entry["cv"], entry["folds"], oofs[task.name], fold_seconds[task.name] = evaluation
             if task.abstain:
                 abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain)
         heads[task.name] = to_hash_space(head, kept, n_hash)
@@ -152,7 +152,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
                     "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports],
                     "duplicates": duplicate_report(groups, task_ys[model_tasks[0].name]), "feature_cache_hit": cache_hit,
                     "n_features_hashed": int(n_hash), "n_features_present": n_present, "nnz": nnz},
-           "timing": mon.stages, "wall_seconds": None, "peak_rss_mb": None}
+           "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
     if save:
         folder = Path(output_dir) if output_dir is not None else DEFAULT_RUNS_ROOT / cfg.name / run_id
@@ -195,12 +195,12 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     sources = [cols["source"][i] for i in rows]
     splits = [cols["split"][i] for i in rows]
     ids = [cols["id"][i] for i in rows]
-    block, per_fold, oof, (_, calibrator), head = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources, splits,
-                                                                     progress, name, kept)
+    block, per_fold, oof, (_, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
+                                                                              splits, progress, name, kept)
     if calibrator is not None:
         head.steps[-1] = ("clf", CalibratedLinear.from_parts(head.named_steps["clf"], calibrator,
                                                              folds=cfg.classifier.calibration_folds, seed=cfg.seed))
-    return head, (block, per_fold, oof)
+    return head, (block, per_fold, oof, seconds)
 
 
 def _abstention(oof, labels: list, max_loss: float) -> dict:

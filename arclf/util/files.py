@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,55 @@ from typing import Any, Iterator
 from arclf.errors import ConfigError
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "write_json", "json_default", "read_yaml",
-           "list_files", "is_hidden"]
+           "list_files", "is_hidden", "temporary_name", "remove_stale_temporaries"]
+
+_TEMP_PID = re.compile(r"^\..*\.pid(\d+)(?:\.|$)")
+
+
+def temporary_name(name: str) -> str:
+    """A hidden temporary name for ``name`` that carries this process's id: ``.<name>.pid<pid>``.
+
+    :func:`remove_stale_temporaries` removes such names once their process is gone.
+    """
+    return f".{name}.pid{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Delete the temporary files and folders of processes that no longer run (killed mid-write).
+
+    Only names made by :func:`temporary_name` or :func:`atomic_path` are touched.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    import shutil
+
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_PID.match(entry.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 @contextmanager
@@ -44,7 +93,7 @@ def atomic_path(path: str | Path, *, suffix: str = ".tmp", mode: int = 0o644) ->
         left as it was. Any exception inside the block does the same.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{temporary_name(path.name)}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

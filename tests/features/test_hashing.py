@@ -499,3 +499,19 @@ def test_score_calibrator_from_arrays_matches_scikit_learn():
         np.testing.assert_array_equal(rebuilt.predict_proba(test[:, 1] if n_classes == 2 else test), lr.predict_proba(Xt))
     with pytest.raises(ValueError, match="do not fit 3 classes"):
         ScoreCalibrator.from_arrays(["a", "b", "c"], np.zeros((1, 3)), np.zeros(1))
+
+
+def test_a_damaged_feature_cache_entry_is_dropped_with_a_warning(tmp_path):
+    """Field test 7: a truncated .npz is removed and recomputed, not a traceback on every run."""
+    from arclf.features.cache import FeatureCache
+
+    cache = FeatureCache(tmp_path)
+    X = sp.random(50, 1000, density=0.05, format="csr", dtype=np.float32, random_state=0)
+    cache.put("k", X)
+    path = tmp_path / "k.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.warns(UserWarning, match=r"feature cache entry .*k\.npz is damaged .*removed"):
+        assert cache.get("k") is None
+    assert not path.exists()
+    cache.put("k", X)
+    assert (cache.get("k") != X).nnz == 0

@@ -299,3 +299,41 @@ def test_predict_api_checks_inputs_as_the_cli_does(trained_run):
     for bad, match in (("", "empty text"), ("   ", "empty text"), ("hello world", "no Arabic letters")):
         with pytest.raises(InputError, match=match):
             predict(trained_run.bundle, ["ارتفعت أسعار النفط", bad])
+
+
+def test_metrics_json_is_byte_identical_across_runs_and_timings_live_in_run_json(tmp_path, corpora_dir):
+    """Field test 10: the same config and seed give the same metrics.json, byte for byte."""
+    from arclf.training.trainer import train
+
+    from ..conftest import ROOT
+
+    args = dict(overrides=["data.sample=400", "cv.folds=2", "tasks=[{name: topic}]"], data_dir=corpora_dir, use_cache=False)
+    a = train(ROOT / "configs" / "ant-multitask.yaml", output_dir=tmp_path / "a", **args)
+    b = train(ROOT / "configs" / "ant-multitask.yaml", output_dir=tmp_path / "b", **args)
+    assert (a.run_dir / "metrics.json").read_bytes() == (b.run_dir / "metrics.json").read_bytes()
+    assert "seconds" not in (a.run_dir / "metrics.json").read_text()
+    import json
+
+    assert len(json.loads((a.run_dir / "run.json").read_text())["fold_seconds"]["topic"]) == 2  # one per fold
+
+
+def test_two_trainings_of_one_config_at_once_both_finish(tmp_path, corpora_dir):
+    """Field test 6: two processes started together get distinct run ids and complete run folders."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    cmd = [sys.executable, "-c", "from arclf.cli import main; raise SystemExit(main())", "train",
+           str(ROOT / "configs" / "ant-sections.yaml"), "--set", "data.sample=300", "--set", "cv.folds=2", "-q",
+           "--data-dir", str(corpora_dir)]
+    procs = [subprocess.Popen(cmd[:3] + cmd[3:], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    runs = sorted(p for p in (tmp_path / "experiments" / "runs" / "ant-sections").iterdir() if p.name != "latest")
+    assert len(runs) == 2 and runs[0].name != runs[1].name
+    for run in runs:
+        assert {"metrics.json", "run.json", "config.yaml", "model.joblib", "report.md"} <= {p.name for p in run.iterdir()}
+    assert (tmp_path / "experiments" / "runs" / "ant-sections" / "latest").resolve() in [r.resolve() for r in runs]
+    assert not [p for p in runs[0].parent.iterdir() if p.name.startswith(".")]

@@ -90,3 +90,24 @@ def test_list_files_sorted_relative_and_without_hidden(tmp_path):
     assert list_files(tmp_path) == ["economy/x.csv", "sport-news/c.txt", "sport/a.txt", "sport/b.txt"]
     assert list_files(tmp_path, suffix=".txt") == ["sport-news/c.txt", "sport/a.txt", "sport/b.txt"]
     assert atomic_write_text(tmp_path / "economy" / "y.csv", "1").read_text() == "1"
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    """Field test 8: what a killed process left is cleaned; a live process's temporaries are kept."""
+    import os
+    import subprocess
+    import sys
+
+    from arclf.util.files import remove_stale_temporaries, temporary_name
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    (tmp_path / f".tmp-20261202-101010-abcd1234.pid{dead}").mkdir()
+    (tmp_path / f".tmp-20261202-101010-abcd1234.pid{dead}" / "metrics.json").write_text("{}")
+    (tmp_path / f".0123abcd.npz.pid{dead}.x1y2.tmp.npz").write_bytes(b"half")
+    mine = tmp_path / temporary_name("tmp-run")
+    mine.mkdir()
+    (tmp_path / ".hidden-but-not-ours").write_text("keep")
+    removed = remove_stale_temporaries(tmp_path)
+    assert len(removed) == 2 and mine.exists() and (tmp_path / ".hidden-but-not-ours").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, ".hidden-but-not-ours"])
+    assert str(os.getpid()) in mine.name
