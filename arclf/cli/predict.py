@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from arclf.errors import InputError
-from arclf.cli.app import _console, _fail, app, handle_errors
+from arclf.cli.app import _fail, _print_wide, app, handle_errors
 
 
 def _encoding_notes(preds) -> None:
@@ -51,10 +51,7 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
     k = top_k or 3
     for p in preds:
         table.add_row(p.id, *(_cell(p.tasks[t], k) for t in tasks))
-    out = _console()
-    out.print(table)
-    for p, why in zip(preds, reasons or []):
-        out.print(_explanation_table(p, why))
+    _print_wide(table, *(_explanation_table(p, why) for p, why in zip(preds, reasons or [])))  # a pipe gets the full width
 
 
 def _proba_text(proba) -> str:
@@ -73,9 +70,12 @@ def _cell(tp, k: int) -> str:
     if tp.answered_by == "attribution":
         ev = tp.evidence
         return f"[bold]{tp.label}[/]\n[dim]credited: {escape(ev['name'])} ({ev['country']}, {ev['kind']})[/]"
-    rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[(0 if tp.label == "unknown" else 1):k])
-    head = f"[bold]{tp.label}[/]" + (" (below the model's threshold)" if tp.answered_by.endswith("(abstained)") else f" {tp.proba:.2f}")
-    return head + (f"\n[dim]{rest}[/]" if rest else "")
+    if tp.label == "unknown":  # say which label scored what, and why it was not given
+        why = "below the model's threshold" if tp.answered_by.endswith("(abstained)") else "below --min-proba"
+        best = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[:k])
+        return f"[bold]unknown[/] ({why})\n[dim]{best}[/]"
+    rest = ", ".join(f"{lab} {s:.2f}" for lab, s in list(tp.scores.items())[1:k])
+    return f"[bold]{tp.label}[/] {tp.proba:.2f}" + (f"\n[dim]{rest}[/]" if rest else "")
 
 
 def _explanation_table(pred, reasons: dict):

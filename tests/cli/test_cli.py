@@ -150,3 +150,12 @@ def test_console_script_usage_errors_are_one_line(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("arclf: error:") and match in err[0]
+
+
+def test_predict_table_is_not_cut_when_piped_and_unknown_says_why(trained_run, seed_page):
+    """Field test 12: CliRunner's output is not a terminal, as in `| cat`."""
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page)])
+    assert res.exit_code == 0 and "foreign_broadcas…" not in res.stdout and "…" not in res.stdout
+    assert str(seed_page) in res.stdout  # the whole id, not cut at 80 columns
+    res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page), "--min-proba", "0.99999"])
+    assert res.exit_code == 0 and "unknown (below --min-proba)" in res.stdout
