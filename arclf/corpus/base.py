@@ -26,18 +26,41 @@ class ReadStats:
         Encoding name -> number of files decoded with it (folder and page readers).
     notes : list of str
         Anything else worth reporting, one line each.
+    examples : dict of str to list of str
+        Reason -> the first few items (files, ids) skipped for it.
     """
 
     read: int = 0
     skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     encodings: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     notes: list = dataclasses.field(default_factory=list)
+    examples: dict = dataclasses.field(default_factory=dict)
 
-    def skip(self, reason: str, n: int = 1) -> None:
+    def skip(self, reason: str, n: int = 1, item: str | None = None) -> None:
+        """Count ``n`` items skipped for ``reason``; ``item`` names one (the first three are kept)."""
         self.skipped[reason] += n
+        if item is not None and len(self.examples.setdefault(reason, [])) < 3:
+            self.examples[reason].append(str(item))
+
+    def summary(self) -> str:
+        """One line: ``'2,910 skipped: 2,910 binary data (NUL bytes), e.g. economy/AEE1.txt'`` (empty if none)."""
+        if not self.skipped:
+            return ""
+        parts = []
+        for reason, n in self.skipped.most_common():
+            eg = self.examples.get(reason)
+            parts.append(f"{n:,} {reason}" + (f", e.g. {', '.join(eg[:2])}" if eg else ""))
+        return f"{sum(self.skipped.values()):,} skipped: " + "; ".join(parts)
 
     def as_dict(self) -> dict:
-        return {"read": self.read, "skipped": dict(self.skipped), "encodings": dict(self.encodings), "notes": list(self.notes)}
+        return {"read": self.read, "skipped": dict(self.skipped), "encodings": dict(self.encodings), "notes": list(self.notes),
+                "examples": {k: list(v) for k, v in self.examples.items()}}
+
+
+def undecodable_reason(exc: Exception) -> str:
+    """The reason part of a decoding error's one-line message (``'binary data (NUL bytes), not text'``)."""
+    message = str(exc).split(": ", 1)[-1]
+    return message.split(";", 1)[0].strip() or "undecodable"
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path | None:

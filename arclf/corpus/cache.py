@@ -35,7 +35,7 @@ from arclf.util.files import remove_stale_temporaries, temporary_name
 __all__ = ["LOADER_VERSION", "load_corpus_cached", "load_corpora", "records_to_dataset", "corpus_fingerprint", "source_path"]
 
 #: Bump when any reader's records change for the same input, to invalidate every cache entry.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"  # 2: records without Arabic letters are skipped
 
 
 def _as_spec(spec) -> CorpusSpec:

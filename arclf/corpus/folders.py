@@ -22,7 +22,7 @@ from typing import Iterator
 
 from arclf.errors import ConfigError, DataError, InputError
 from arclf.corpus.schema import make_record
-from arclf.corpus.base import ReadStats, find_data
+from arclf.corpus.base import ReadStats, find_data, undecodable_reason
 from arclf.corpus.tables import MAPPABLE_FIELDS
 from arclf.text.decode import decode_bytes
 from arclf.util.files import is_hidden, list_files
@@ -116,17 +116,17 @@ def read_folders(spec, *, stats: ReadStats, data_dir=None) -> Iterator[dict]:
     for rel, data in iter_folder_files(root):
         parts = PurePosixPath(rel).parts
         if len(parts) < 2:
-            stats.skip("no label folder")
+            stats.skip("no label folder", item=rel)
             continue
         try:
             text, encoding = decode_bytes(data, name=rel)
-        except InputError:
-            stats.skip("undecodable")
+        except InputError as exc:
+            stats.skip(undecodable_reason(exc), item=rel)
             continue
         stats.encodings[encoding] += 1
         text = text.strip()
         if not text:
-            stats.skip("empty text")
+            stats.skip("empty text", item=rel)
             continue
         fields = {}
         if pattern is not None:

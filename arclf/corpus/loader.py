@@ -10,6 +10,7 @@ from arclf.config import CorpusSpec
 from arclf.errors import DataError
 from arclf.corpus.labels import LabelMap, default_label_map
 from arclf.corpus.registry import corpus_entry, reader
+from arclf.text.decode import has_arabic
 from arclf.corpus.base import ReadStats
 
 __all__ = ["CorpusReport", "load_corpus"]
@@ -57,6 +58,9 @@ def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = 
     lmap = LabelMap.from_yaml(spec.label_map) if spec.label_map else (default_label_map(entry.label_map) if entry.label_map else None)
     records = []
     for rec in reader(spec.name)(spec, stats=stats, data_dir=data_dir):
+        if not has_arabic(rec.get("text") or ""):  # garbled at the source, or not Arabic: predict refuses such texts too
+            stats.skip("no Arabic letters (garbled encoding or not Arabic)", item=rec.get("id"))
+            continue
         if spec.corpus:
             rec["corpus"] = spec.corpus
         if spec.where and any(rec.get(f) not in set(vals) for f, vals in spec.where.items()):
@@ -65,5 +69,7 @@ def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = 
             lmap.apply(rec)
         records.append(rec)
     if not records:
-        raise DataError(f"{spec.name}: no usable records found at {spec.path or 'the data folder'}")
+        why = stats.summary()
+        raise DataError(f"{spec.name}: no usable records found at {spec.path or 'the data folder'}"
+                        + (f" ({why})" if why else "; the folder or file holds no records"))
     return records, CorpusReport(spec.corpus or spec.name, str(spec.path) if spec.path else None, stats, lmap.report() if lmap else None)

@@ -27,7 +27,7 @@ from typing import Iterator
 
 from arclf.errors import DataError, InputError
 from arclf.corpus.schema import join_text, make_record
-from arclf.corpus.base import ReadStats
+from arclf.corpus.base import ReadStats, undecodable_reason
 from arclf.text.decode import decode_bytes
 from arclf.text.normalize import normalize_text
 from arclf.util.files import list_files
@@ -330,16 +330,16 @@ def read_pages(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = N
     for file in _page_files(root):
         try:
             text, encoding = decode_bytes(file.read_bytes(), name=str(file))
-        except InputError:
-            stats.skip("binary or undecodable")
+        except InputError as exc:
+            stats.skip(undecodable_reason(exc), item=file.name)
             continue
         stats.encodings[encoding] += 1
         if not looks_like_page(text):
-            stats.skip("not a saved page")
+            stats.skip("not a saved page", item=file.name)
             continue
         page = parse_page(text)
         if not join_text(page["title"], page["body"]):
-            stats.skip("page without title or body")
+            stats.skip("page without title or body", item=file.name)
             continue
         sections = page["sections"]
         stats.read += 1

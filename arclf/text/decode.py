@@ -120,7 +120,8 @@ def decode_bytes(data: bytes, *, name: str) -> tuple[str, str]:
     """Decode a text file's bytes, detecting the encoding.
 
     Order: a byte order mark (UTF-8, UTF-16, UTF-32); UTF-16 without BOM when there are NUL
-    bytes (or when the UTF-8 reading is full of control characters); UTF-8; the Arabic code
+    bytes (or when the UTF-8 reading is full of control characters); otherwise trailing NUL
+    padding and stray NULs (at most 1 % of the bytes) are dropped; UTF-8; the Arabic code
     pages Windows-1256 then ISO-8859-6, each only if most letters come out Arabic; last,
     charset-normalizer's best guess among non-Arabic code pages (so a French Latin-1 file
     decodes to French and is then refused for having no Arabic letters). The DOS Arabic
@@ -155,10 +156,14 @@ def decode_bytes(data: bytes, *, name: str) -> tuple[str, str]:
                                  f"(byte {exc.start + len(bom)}); re-save it as UTF-8") from None
     if b"\x00" in data:
         found = _bomless_utf16(data)
-        if found is None:
+        if found is not None:
+            return found
+        # not UTF-16: NUL padding (old Windows tools end files with one) or a few stray NULs in text
+        data = data.rstrip(b"\x00")
+        if data.count(0) > _CONTROL_MAX * len(data):
             raise InputError(f"{name}: binary data (NUL bytes), not text; "
                              f"give a text file (UTF-8), e.g. the article copied into a .txt file")
-        return found
+        data = data.replace(b"\x00", b"")
     try:
         found = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -57,7 +57,8 @@ def test_labels_and_encodings(folder_corpus):
     want = collections.Counter(v[1] for v in expected.values())
     assert want == {"cp1256": 12, "utf-16": 9, "utf-8-sig": 9}
     assert {_canonical(e): n for e, n in stats.encodings.items()} == want
-    assert stats.skipped == {"undecodable": 1}
+    assert stats.skipped == {"binary or undecodable data, not text in UTF-8, UTF-16 or Windows-1256": 1}  # the decoder's reason
+    assert stats.examples == {"binary or undecodable data, not text in UTF-8, UTF-16 or Windows-1256": ["sport/photo.jpg"]}
     by_id = {r["id"]: r for r in recs}
     for rel, (_, enc, _, text) in expected.items():
         want = text.encode("cp1256", errors="ignore").decode("cp1256") if enc == "cp1256" else text
@@ -87,7 +88,7 @@ def test_zip_with_top_folder(folder_corpus, tmp_path):
     stats = ReadStats()
     recs = list(read_folders(CorpusSpec(name="folder", path=archive, corpus="zipped"), stats=stats))
     assert len(recs) == 30 and {r["section"] for r in recs} == {"sport", "economy", "culture"}
-    assert stats.skipped["undecodable"] == 1
+    assert stats.skipped["binary or undecodable data, not text in UTF-8, UTF-16 or Windows-1256"] == 1
     assert {r["corpus"] for r in recs} == {"zipped"}
 
 

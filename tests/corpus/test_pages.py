@@ -165,7 +165,7 @@ def test_read_pages_folder(seed, tmp_path):
     assert (rec["corpus"], rec["section"], rec["source"], rec["title"]) == ("pages", LIBYA, WAPO, SEED_TITLE)
     assert rec["published"] == dt.datetime(2019, 11, 28, 21, 22, tzinfo=UTC)
     assert rec["text"].startswith(SEED_TITLE + "\n" + BODY_START) and rec["text"].endswith(BODY_END)
-    assert dict(stats.skipped) == {"binary or undecodable": 1, "not a saved page": 1}
+    assert dict(stats.skipped) == {"binary data (NUL bytes), not text": 1, "not a saved page": 1}  # the decoder's reason
     assert dict(stats.encodings) == {"utf-8": 2, "cp1256": 1}
     assert stats.read == 2
 

@@ -215,3 +215,45 @@ def test_error_messages_are_one_line(tmp_path):
     with pytest.raises(InputError) as info:
         list(iter_inputs([path]))
     assert "\n" not in str(info.value)
+
+
+# --- field test 1-3: NUL padding, reasons for skipping, garbled files -------------------------------
+@pytest.mark.parametrize("data", [
+    "مرحبا بكم في الخبر".encode("utf-8") + b"\x00",
+    "مرحبا بكم في الخبر".encode("cp1256") + b"\x00\x00\x00",   # old Windows tools pad with NULs
+    "مرحبا بكم في الخبر الطويل جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا".encode("utf-8").replace(b" ", b" \x00", 1),  # one stray NUL
+])
+def test_nul_padding_and_a_stray_nul_are_tolerated(data):
+    text, _ = decode_bytes(data, name="f.txt")
+    assert "\x00" not in text and has_arabic(text)
+
+
+def test_real_binaries_are_still_refused():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+    with pytest.raises(InputError, match=r"f\.bin: binary"):
+        decode_bytes(png, name="f.bin")
+
+
+def test_folder_corpus_that_yields_nothing_says_why(tmp_path):
+    from arclf.corpus.loader import load_corpus
+    from arclf.errors import DataError
+
+    (tmp_path / "economy").mkdir()
+    (tmp_path / "economy" / "AEE1.txt").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "economy" / "AEE2.txt").write_text("Ã§Ã¹Ã¹Ã´ Ã§Ã¹", encoding="utf-8")  # mojibake: no Arabic letters
+    with pytest.raises(DataError) as info:
+        load_corpus({"name": "folder", "path": str(tmp_path)})
+    msg = str(info.value)
+    assert "2 skipped" in msg and "e.g. economy/AEE1.txt" in msg and "no Arabic letters" in msg and "economy/AEE2.txt" in msg
+
+
+def test_garbled_files_are_skipped_and_counted_not_trained_on(tmp_path):
+    from arclf.corpus.loader import load_corpus
+
+    for label in ("economy", "sport"):
+        (tmp_path / label).mkdir()
+        (tmp_path / label / "good.txt").write_bytes("خبر عن الاقتصاد والرياضة".encode("cp1256") + b"\x00")
+        (tmp_path / label / "bad.txt").write_text("ÇáÇÞÊÕÇÏ", encoding="utf-8")
+    records, report = load_corpus({"name": "folder", "path": str(tmp_path)})
+    assert sorted(r["id"] for r in records) == ["economy/good.txt", "sport/good.txt"]
+    assert report.stats.skipped == {"no Arabic letters (garbled encoding or not Arabic)": 2}
