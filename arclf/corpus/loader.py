@@ -68,8 +68,32 @@ def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = 
         if lmap is not None:
             lmap.apply(rec)
         records.append(rec)
+    _check_regions(spec, records)
     if not records:
         why = stats.summary()
         raise DataError(f"{spec.name}: no usable records found at {spec.path or 'the data folder'}"
                         + (f" ({why})" if why else "; the folder or file holds no records"))
     return records, CorpusReport(spec.corpus or spec.name, str(spec.path) if spec.path else None, stats, lmap.report() if lmap else None)
+
+
+def _check_regions(spec: CorpusSpec, records: list[dict]) -> None:
+    """Refuse, at load time, region values the hierarchy does not know (one line, with the fix)."""
+    from arclf.corpus.labels import region_levels
+
+    unknown: dict[str, list] = {}
+    for rec in records:
+        value = rec.get("region")
+        if value is None or value in unknown:
+            if value is not None:
+                unknown[value].append(rec.get("id"))
+            continue
+        try:
+            region_levels(value)
+        except ValueError:
+            unknown[value] = [rec.get("id")]
+    if unknown:
+        value, ids = next(iter(unknown.items()))
+        others = f" (and {len(unknown) - 1} other values: {', '.join(list(unknown)[1:4])})" if len(unknown) > 1 else ""
+        raise DataError(f"{spec.corpus or spec.name}: region {value!r} ({len(ids)} records, e.g. {ids[0]}) is not an ISO country "
+                        f"code, sub-region or scope{others}; map it in a label map, or alias it (`{value}: <ISO code>` under "
+                        f"aliases: in regions.yaml)")

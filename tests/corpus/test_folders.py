@@ -99,3 +99,24 @@ def test_bad_regex_and_missing_path(tmp_path):
         list(read_folders(CorpusSpec(name="folder", path=tmp_path, filename_regex="(?P<region>"), stats=ReadStats()))
     with pytest.raises(ConfigError, match="`path` is required"):
         list(read_folders(CorpusSpec(name="folder"), stats=ReadStats()))
+
+
+def test_unknown_region_value_is_one_line_at_load_time(tmp_path):
+    """Field test 4: a filename_regex reading a code the hierarchy lacks fails when loading, with the fix."""
+    from arclf.corpus.loader import load_corpus
+    from arclf.errors import DataError
+
+    (tmp_path / "economy").mkdir()
+    for name in ("QQ_1.txt", "QQ_2.txt", "TM_3.txt", "UK_4.txt"):
+        (tmp_path / "economy" / name).write_text("خبر عن الاقتصاد في البلاد", encoding="utf-8")
+    spec = {"name": "folder", "path": str(tmp_path), "filename_regex": r"(?P<region>[A-Z]{2})_.*"}
+    with pytest.raises(DataError, match=r"region 'QQ' \(2 records, e.g. economy/QQ_1.txt\) is not an ISO country code.*"
+                                         r"alias it \(`QQ: <ISO code>` under aliases: in regions.yaml\)"):
+        load_corpus(spec)
+    (tmp_path / "economy" / "QQ_1.txt").unlink()
+    (tmp_path / "economy" / "QQ_2.txt").unlink()
+    records, _ = load_corpus(spec)  # TM (Turkmenistan) is ISO; UK is an alias of GB in regions.yaml
+    assert sorted(r["region"] for r in records) == ["TM", "UK"]
+    from arclf.corpus.labels import region_levels
+
+    assert region_levels("UK")["country"] == "GB" and region_levels("TM")["subregion"] == "asia"
