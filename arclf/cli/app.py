@@ -127,8 +127,15 @@ def _hush_datasets() -> None:
         datasets.disable_progress_bars()
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> str:
+    return f"arclf: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """The console script: ``app`` with usage errors as one line on stderr (exit code 2)."""
+    """The console script: ``app`` with usage errors as one line on stderr (exit code 2), warnings as one line each."""
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     try:
         rv = app(args=argv, standalone_mode=False)
     except Exception as exc:

@@ -89,6 +89,14 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     labels = sorted(set(y))
     folds = make_folds(y, scheme=cfg.cv.scheme, n_folds=cfg.cv.folds, groups=groups, sources=sources,
                        splits=splits, test_split=cfg.cv.test_split, seed=cfg.seed)
+    for fold in folds:  # a class a fold tests but never trains on can only score 0
+        unseen = sorted(set(y[fold.test]) - set(y[fold.train]))
+        if unseen:
+            import warnings
+
+            warnings.warn(f"task {name!r}, fold {fold.index}: test labels absent from its training rows: "
+                          f"{', '.join(map(str, unseen[:5]))}; their F1 is 0 in that fold (more data, fewer folds, "
+                          f"or a larger min_count)")
     calibrate = needs_calibration(cfg.classifier)
     progress(f"cv {name}", 0, len(folds))
     # threads: liblinear and the n-gram kernels release the GIL, and threads share X without copies

@@ -118,9 +118,11 @@ def load_rows(cfg: Config, data_dir, progress: Progress):
     lengths = pc.utf8_length(pc.utf8_trim_whitespace(text)).to_numpy(zero_copy_only=False)
     keep = np.flatnonzero(lengths >= max(cfg.data.min_chars, 1))
     short = len(lengths) - len(keep)
-    if cfg.data.sample:
-        first = task_labels(cols, cfg.tasks[0])[keep]
-        keep = keep[stratified_sample(first, cfg.data.sample, cfg.seed)]
+    if cfg.data.sample:  # among rows some trained task has a label for, stratified by the first such task
+        trained = [t for t in cfg.tasks if t.source == "model"] or list(cfg.tasks)
+        labels = [task_labels(cols, t)[keep] for t in trained]
+        labelled = np.flatnonzero(np.any([y != None for y in labels], axis=0))  # noqa: E711  (object arrays)
+        keep = keep[labelled][stratified_sample(labels[0][labelled], cfg.data.sample, cfg.seed)]
     cols = {k: [v[i] for i in keep] for k, v in cols.items()}
     progress("load", 1, 1)
     return ds, keep, cols, reports, short

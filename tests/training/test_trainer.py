@@ -337,3 +337,24 @@ def test_two_trainings_of_one_config_at_once_both_finish(tmp_path, corpora_dir):
         assert {"metrics.json", "run.json", "config.yaml", "model.joblib", "report.md"} <= {p.name for p in run.iterdir()}
     assert (tmp_path / "experiments" / "runs" / "ant-sections" / "latest").resolve() in [r.resolve() for r in runs]
     assert not [p for p in runs[0].parent.iterdir() if p.name.startswith(".")]
+
+
+def test_sample_is_drawn_among_labelled_rows_and_unseen_test_labels_warn(tmp_path, corpora_dir):
+    """Field test 16: data.sample=N trains on N labelled rows, and a fold that tests a class it never
+    trained on says so."""
+    from arclf.training.trainer import train
+
+    from ..conftest import ROOT
+
+    res = train(ROOT / "configs" / "saudinewsnet-source-type.yaml", overrides=["data.sample=500", "cv.folds=2",
+                "tasks=[{name: topic}]"], data_dir=corpora_dir, save=False, use_cache=False)
+    assert res.metrics["tasks"]["topic"]["n_examples"] == 500  # most SaudiNewsNet rows have no topic
+    for label, n in (("economy", 4), ("sport", 4), ("rare", 1)):
+        (tmp_path / "c" / label).mkdir(parents=True)
+        for i in range(n):
+            (tmp_path / "c" / label / f"{i}.txt").write_text(f"خبر عن {label} رقم {i} في البلاد", encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data: {{corpora: [{{name: folder, path: {tmp_path / 'c'}}}]}}\n"
+                   "tasks: [{name: section, min_count: 1}]\ncv: {folds: 2}\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"task 'section', fold \d: test labels absent from its training rows: rare"):
+        train(cfg, save=False, use_cache=False)
