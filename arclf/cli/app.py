@@ -18,9 +18,9 @@ import typer
 
 from arclf.errors import ArclfError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Arabic text classification: train from a config, compare runs, classify articles.")
-data_app = typer.Typer(no_args_is_help=True, help="Find, inspect, export and download corpora.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Find, inspect, export and download corpora.")
 app.add_typer(data_app, name="data")
 
 DataDir = typer.Option(None, "--data-dir", envvar="ARCLF_DATA", help="Folder holding the corpora (or set ARCLF_DATA).")

@@ -13,7 +13,7 @@ from arclf.cli.app import DataDir, Quiet, _choice, _hush_datasets, _print_json, 
 @data_app.command("fetch")
 @handle_errors
 def data_fetch(
-    name: str = typer.Argument(..., help="Corpus name (ant)."),
+    name: str = typer.Argument(..., metavar="NAME", help="Corpus name (ant)."),
     url: Optional[str] = typer.Option(None, "--url", help="Download from this address instead (file:// works)."),
     dest: Optional[Path] = typer.Option(None, "--dest", help="Folder to store it in (default: the arclf cache)."),
     quiet: bool = Quiet,
@@ -59,7 +59,7 @@ def _corpora_table(corpora: list):
 @data_app.command("inspect")
 @handle_errors
 def data_inspect(
-    source: str = typer.Argument(..., help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
+    source: str = typer.Argument(..., metavar="SOURCE", help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
     data_dir: Optional[Path] = DataDir,
     format: str = typer.Option("table", "--format", "-f", help="table or json."),
     near: float = typer.Option(0.8, "--near", min=0.0, max=1.0, help="Jaccard threshold of near duplicates; 0 skips them."),
@@ -129,8 +129,8 @@ def _corpus_view(c: dict) -> list:
 @data_app.command("export")
 @handle_errors
 def data_export(
-    source: str = typer.Argument(..., help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
-    out: Path = typer.Argument(..., dir_okay=False, help="File to write: .parquet or .jsonl."),
+    source: str = typer.Argument(..., metavar="SOURCE", help="A corpus name (ant, saudinewsnet, asnd), a config file, or a file or folder."),
+    out: Path = typer.Argument(..., metavar="OUT", dir_okay=False, help="File to write: .parquet or .jsonl."),
     data_dir: Optional[Path] = DataDir,
 ):
     """Write a corpus's records, normalized to arclf's schema with derived labels, to a .parquet or .jsonl file."""

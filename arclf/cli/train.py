@@ -13,7 +13,7 @@ from arclf.cli.app import DataDir, Quiet, _console, _fail, app, handle_errors, p
 @app.command()
 @handle_errors
 def train(
-    config: Path = typer.Argument(..., help="YAML config (see configs/), or an experiment file (a YAML with base:).", dir_okay=False),
+    config: Path = typer.Argument(..., metavar="CONFIG", help="YAML config (see configs/), or an experiment file (a YAML with base:).", dir_okay=False),
     set_: List[str] = typer.Option([], "--set", help="Override a config key, e.g. --set cv.folds=3 (repeatable)."),
     data_dir: Optional[Path] = DataDir,
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Run folder to create (default experiments/runs/<name>/<time>-<hash>)."),

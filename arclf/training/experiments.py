@@ -39,7 +39,8 @@ def is_experiment(path: str | Path) -> bool:
 
 
 def _fmt(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True).strip().replace("\n", " ").removesuffix("...").strip()
+    # one line, however long: PyYAML wraps at 80 columns and indents the continuation otherwise
+    return yaml.safe_dump(value, default_flow_style=True, width=2**31 - 1).strip().removesuffix("...").strip()
 
 
 def load_experiment(path: str | Path, overrides: list[str] | None = None) -> list[tuple[str, Config]]:
