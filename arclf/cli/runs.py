@@ -13,7 +13,7 @@ from arclf.cli.app import COMPARE_FORMATS, DataDir, Quiet, RunsRoot, _choice, _c
 @app.command()
 @handle_errors
 def compare(
-    runs: List[str] = typer.Argument(..., metavar="RUN...", help="Run folders, globs, or experiment names (all their finished runs)."),
+    runs: List[str] = typer.Argument(..., metavar="RUN", help="Run folders, globs, or experiment names (all their finished runs)."),
     root: Path = RunsRoot,
     task: Optional[str] = typer.Option(None, "--task", help="Task to compare (default: the first one all runs share)."),
     metric: str = typer.Option("macro_f1", "--metric", help="accuracy, macro_f1 or weighted_f1: ranks the runs."),
@@ -61,7 +61,7 @@ def _render_comparison(ranked, pair, fmt: str) -> None:
 @app.command()
 @handle_errors
 def report(
-    runs: List[str] = typer.Argument(..., metavar="RUN...", help="Run folders, globs, or experiment names (all their finished runs)."),
+    runs: List[str] = typer.Argument(..., metavar="RUN", help="Run folders, globs, or experiment names (all their finished runs)."),
     root: Path = RunsRoot,
 ):
     """Write the figures and report.md of finished runs into their folders and print the paths written."""
