@@ -56,8 +56,16 @@ ASND_COLUMNS = {"text_column": "Content", "id_column": "ID", "label_columns": {"
 
 
 def _csv_header(path: Path, sep: str) -> list[str]:
+    """The header row, after checking the whole file is UTF-8 (the parser would fail with a traceback)."""
+    try:
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); re-save the table as UTF-8") from None
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh, delimiter=sep), [])
+        try:
+            return next(csv.reader(fh, delimiter=sep), [])
+        except csv.Error as exc:
+            raise DataError(f"{path}: cannot parse the header row ({exc})") from None
 
 
 def load_table(path: str | Path):
