@@ -123,6 +123,8 @@ def predict(
     explain_k: int = typer.Option(10, "--explain-k", min=1, help="How many n-grams --explain shows per task."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip inputs that cannot be read (named on stderr) instead of stopping."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always give the model's best label, even below its threshold."),
+    text_column: str = typer.Option("text", "--text-column", help="CSV/TSV/Parquet inputs (one article per row): the text column."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/Parquet inputs: the id column (default: id, else file:row)."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
     from arclf.prediction.predictor import predict_files
@@ -137,7 +139,7 @@ def predict(
     skipped = [] if skip_bad else None
     try:
         preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                              abstain=not no_abstain)
+                              abstain=not no_abstain, text_column=text_column, id_column=id_column)
     except InputError:
         for _, reason in skipped or []:  # nothing was readable: still name every input and why
             typer.echo(f"arclf: skipped {reason}", err=True)

@@ -33,7 +33,7 @@ from arclf.errors import InputError
 from arclf.text.decode import decode_bytes, has_arabic
 from arclf.util.files import list_files
 
-__all__ = ["iter_inputs", "read_input"]
+__all__ = ["iter_inputs", "read_input", "read_table_rows", "TABLE_SUFFIXES"]
 
 #: Line breaks folded to ``\n`` inside an article (\u2028 LINE SEPARATOR, \u2029 PARAGRAPH SEPARATOR).
 _BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")  # \x85 NEXT LINE
@@ -182,6 +182,42 @@ def read_input(data: bytes | str, *, name: str, encoding: str | None = None, ski
         yield _record(name, text, fmt="text", encoding=encoding, path=name, where=name)
 
 
+#: Table files read as one article per row (JSON Lines stay with :func:`read_input`).
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet")
+
+
+def read_table_rows(path: Path, *, text_column: str = "text", id_column: str | None = None,
+                    skipped: list | None = None) -> Iterator[dict]:
+    """Yield one article per row of a CSV, TSV or Parquet file (read by :func:`arclf.corpus.tables.load_table`).
+
+    ``id`` is the ``id_column`` value (default: an ``id`` column if there is one, else ``<file>:<row>``,
+    rows counted from 1). Raises :class:`InputError` when the text column is missing (naming the
+    columns and ``--text-column``) or the file cannot be parsed; a row with no usable text is an
+    error too, or skipped and noted in ``skipped`` when given.
+    """
+    from arclf.corpus.tables import load_table
+    from arclf.errors import DataError
+
+    try:
+        ds = load_table(path)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
+    columns = list(ds.column_names)
+    if text_column not in columns:
+        raise InputError(f"{path}: no column {text_column!r} to classify (columns: {', '.join(columns)}); "
+                         f"name the text column with --text-column")
+    if id_column is not None and id_column not in columns:
+        raise InputError(f"{path}: no id column {id_column!r} (columns: {', '.join(columns)}); check --id-column")
+    id_column = id_column or ("id" if "id" in columns else None)
+    for i, row in enumerate(ds, 1):
+        rec_id = str(row[id_column]) if id_column and row[id_column] not in (None, "") else f"{path}:{i}"
+        text = row[text_column]
+        rec = _skipping(lambda: _record(rec_id, str(text or ""), fmt="table", encoding="utf-8", path=str(path),
+                                        where=f"{path}:{i}"), skipped)
+        if rec is not None:
+            yield rec
+
+
 def _folder_files(folder: Path) -> list[Path]:
     """A folder's files, recursively, sorted, without hidden files or folders."""
     return [folder / rel for rel in list_files(folder)]
@@ -193,7 +229,8 @@ def _read_stdin(stdin: IO | None) -> bytes | str:
     return stream.read()
 
 
-def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: list | None = None) -> Iterator[dict]:
+def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: list | None = None,
+                text_column: str = "text", id_column: str | None = None) -> Iterator[dict]:
     """Yield the articles to classify from files, folders and standard input.
 
     Parameters
@@ -217,6 +254,9 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
     skipped : list, optional
         When given, an input that cannot be read is skipped (a whole file, or one JSONL line or
         ANT document of it) and ``(where, reason)`` is appended here, instead of raising.
+    text_column, id_column : str, optional
+        For CSV, TSV and Parquet files, which are read as one article per row
+        (:func:`read_table_rows`).
 
     Raises
     ------
@@ -261,4 +301,8 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
             skipped.append((str(path), str(exc)))
             continue
         for file in files:
-            yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file), skipped=skipped))
+            if file.suffix.lower() in TABLE_SUFFIXES:
+                yield from guarded(str(file), lambda file=file: read_table_rows(file, text_column=text_column, id_column=id_column,
+                                                                               skipped=skipped))
+            else:
+                yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file), skipped=skipped))

@@ -173,7 +173,8 @@ def _mentions_answer(rec: dict, level: str | None) -> TaskPrediction:
 
 
 def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
-                  skipped: list | None = None, abstain: bool = True) -> list[Prediction]:
+                  skipped: list | None = None, abstain: bool = True, text_column: str = "text",
+                  id_column: str | None = None) -> list[Prediction]:
     """Read inputs (files, folders, ``-``) with :func:`arclf.text.decode.iter_inputs` and :func:`predict` them.
 
     With a ``skipped`` list, unreadable inputs are left out and listed there as
@@ -191,7 +192,7 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         from arclf.bundle.model import load_predictor
 
         bundle = load_predictor(bundle)
-    records = list(iter_inputs(inputs, stdin=stdin, skipped=skipped))
+    records = list(iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column))
     if not records:
         why = f" ({len(skipped)} skipped; first: {skipped[0][1]})" if skipped else ""
         raise InputError(f"no article found in the inputs{why}")

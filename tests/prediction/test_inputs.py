@@ -257,3 +257,18 @@ def test_garbled_files_are_skipped_and_counted_not_trained_on(tmp_path):
     records, report = load_corpus({"name": "folder", "path": str(tmp_path)})
     assert sorted(r["id"] for r in records) == ["economy/good.txt", "sport/good.txt"]
     assert report.stats.skipped == {"no Arabic letters (garbled encoding or not Arabic)": 2}
+
+
+def test_csv_given_to_predict_is_read_as_rows(tmp_path):
+    """Field test 5: a 3-row CSV is three articles with their ids, not one article named multi.csv."""
+    path = tmp_path / "multi.csv"
+    path.write_text("id,text,extra\na1,أعلن البنك المركزي رفع الفائدة,x\na2,فاز الفريق بالمباراة,y\n,قال الرئيس إن الحكومة ستعمل,z\n",
+                    encoding="utf-8")
+    records = list(iter_inputs([path]))
+    assert [r["id"] for r in records] == ["a1", "a2", f"{path}:3"] and {r["format"] for r in records} == {"table"}
+    assert records[1]["text"] == "فاز الفريق بالمباراة"
+    other = tmp_path / "other.tsv"
+    other.write_text("body\tkey\nنص الخبر\tk1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no column 'text' to classify \(columns: body, key\); name the text column with --text-column"):
+        list(iter_inputs([other]))
+    assert [r["id"] for r in iter_inputs([other], text_column="body", id_column="key")] == ["k1"]
