@@ -237,6 +237,8 @@ def parse_page(text: str) -> dict:
         ``title`` : str -- the part after ``|`` on the breadcrumb line (else the second line).
         ``published`` : datetime or None -- from the date line (:func:`parse_arabic_date`);
         aware, and in UTC by assumption since pages carry no time zone.
+        ``column`` : str or None -- the label before ``|`` on the title line: on translated
+        reports, the outlet the report comes from (``واشنطن بوست``), i.e. its attribution.
         ``sections`` : list of str -- breadcrumb items without home (:func:`split_breadcrumb`),
         e.g. ``[section, column]``.
         ``body`` : str -- the paragraphs, one per line (a line between the title and the
@@ -245,7 +247,7 @@ def parse_page(text: str) -> dict:
         one line each; ``''`` if none.
     """
     lines = _lines(text)
-    out = {"title": "", "published": None, "sections": [], "body": "", "trailer": ""}
+    out = {"title": "", "column": None, "published": None, "sections": [], "body": "", "trailer": ""}
     if not lines:
         return out
     crumbs, bar, title = lines[0].partition(_BAR)
@@ -259,6 +261,7 @@ def parse_page(text: str) -> dict:
         elif not bar:
             title, i = lines[i], i + 1
     out["title"] = title
+    out["column"] = column or None
     out["sections"] = split_breadcrumb(crumbs, column)
     for j in range(i, min(i + 2, len(lines))):
         if len(lines[j]) <= _DATE_LINE_MAX and (stamp := parse_arabic_date(lines[j])) is not None:

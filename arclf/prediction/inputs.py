@@ -176,8 +176,9 @@ def read_input(data: bytes | str, *, name: str, encoding: str | None = None, ski
         yield from _json_records(text, name, encoding, skipped)
     elif looks_like_page(text):
         page = parse_page(text)
-        yield _record(name, join_text(page["title"], page["body"]), fmt="page", encoding=encoding, path=name, where=name,
+        rec = _record(name, join_text(page["title"], page["body"]), fmt="page", encoding=encoding, path=name, where=name,
                       title=page["title"] or None, published=page["published"], sections=page["sections"])
+        yield {**rec, "column": page["column"]}  # the page's column: a translated report's source outlet
     else:
         yield _record(name, text, fmt="text", encoding=encoding, path=name, where=name)
 

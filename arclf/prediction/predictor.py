@@ -131,7 +131,7 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
         answers = {}
         for name, (classes, proba) in per_task.items():
             answers[name] = _model_answer(classes, proba[i], top_k, min_proba, thresholds.get(name))
-        attribution = find_attribution(rec.get("sections"))
+        attribution = find_attribution([c for c in (rec.get("column"), *(rec.get("sections") or ())) if c])
         for name in answers:
             if attribution and fields.get(name) == "source_type":
                 answers[name] = TaskPrediction(attribution["source_type"], None, answers[name].scores, "attribution",

@@ -146,7 +146,7 @@ def test_page_without_trailer_or_date():
 
 
 def test_empty_page():
-    assert parse_page("\n \n") == {"title": "", "published": None, "sections": [], "body": "", "trailer": ""}
+    assert parse_page("\n \n") == {"title": "", "column": None, "published": None, "sections": [], "body": "", "trailer": ""}
 
 
 # --- the reader ---------------------------------------------------------------------------------
@@ -180,3 +180,13 @@ def test_read_pages_needs_an_existing_path(tmp_path):
         list(read_pages(CorpusSpec(name="pages"), stats=ReadStats()))
     with pytest.raises(DataError, match="does not exist"):
         list(read_pages(CorpusSpec(name="pages", path=tmp_path / "none"), stats=ReadStats()))
+
+
+def test_the_column_is_kept_as_its_own_field(seed_page):
+    """Field test 13: the seed page's column (the newspaper the report is translated from) is a field."""
+    from arclf.corpus.pages import parse_page
+    from arclf.prediction.inputs import iter_inputs
+
+    page = parse_page(seed_page.read_text(encoding="utf-8"))
+    assert page["column"] == WAPO and page["title"] == SEED_TITLE
+    assert next(iter_inputs([seed_page]))["column"] == WAPO
