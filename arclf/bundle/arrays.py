@@ -36,6 +36,10 @@ def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int]
     return [(*char, 0), (*word, n)]
 
 
+#: Non-zeros scored at a time by :meth:`ArrayPredictor._decision` (memory: about 100 bytes each).
+CHUNK_NNZ = 1_000_000
+
+
 class ArrayPredictor:
     """Scores texts with every task of an array bundle (the dict :func:`arclf.bundle.model.load_arrays` returns).
 
@@ -82,10 +86,27 @@ class ArrayPredictor:
         return indptr, indices, data
 
     def _decision(self, task: dict, indptr, indices, data) -> np.ndarray:
+        """Decision values, shape (n_texts, n_classes): TF-IDF over the kept columns, then the linear map.
+
+        One arithmetic for every batch size: each row's value depends on that row alone (per-row
+        sums in index order, float64, TF-IDF rounded to float32 as the pipeline's), so an article
+        gets the same scores alone, in a folder or in a stream. Rows are taken in chunks of at
+        most :data:`CHUNK_NNZ` non-zeros to bound memory.
+        """
+        n = len(indptr) - 1
+        out = np.empty((n, task["coef"].shape[0]))
+        start = 0
+        while start < n:
+            stop = int(np.searchsorted(indptr, indptr[start] + CHUNK_NNZ, side="right")) - 1
+            stop = min(max(stop, start + 1), n)
+            lo, hi = indptr[start], indptr[stop]
+            out[start:stop] = self._decision_rows(task, indptr[start:stop + 1] - lo, indices[lo:hi], data[lo:hi])
+            start = stop
+        return out + task["intercept"]
+
+    def _decision_rows(self, task: dict, indptr, indices, data) -> np.ndarray:
         n = len(indptr) - 1
         cols = task["columns"]
-        if len(indices) > 50_000:  # a batch: the compiled TF-IDF kernel and a sparse product
-            return self._decision_batch(task, indptr, indices, data)
         pos = np.minimum(np.searchsorted(cols, indices), len(cols) - 1)
         keep = cols[pos] == indices
         rows = np.repeat(np.arange(n), np.diff(indptr))[keep]
@@ -101,22 +122,7 @@ class ArrayPredictor:
         out = np.empty((n, coef.shape[0]))
         for k in range(coef.shape[0]):  # one bincount per class: no scipy.sparse import (0.2 s)
             out[:, k] = np.bincount(rows, weights=values * coef[k, j], minlength=n)
-        return out + task["intercept"]
-
-    def _decision_batch(self, task: dict, indptr, indices, data) -> np.ndarray:
-        """The same decision values through :func:`arclf.features.kernels.tfidf_remap` (HashedTfidf's kernel)."""
-        import scipy.sparse as sp
-
-        from arclf.features import kernels as _kernels
-
-        index = task.get("_index")
-        if index is None:
-            index = task["_index"] = _kernels.column_bitmap(task["columns"], task["n_features_in"])
-        out_ptr, out_idx, out_data = _kernels.tfidf_remap(
-            indptr, indices.astype(np.int32), data, task["columns"], task["n_features_in"], task["idf"],
-            sublinear=self._sublinear, norm=2, dtype=np.float32, index=index)
-        X = sp.csr_matrix((out_data, out_idx, out_ptr), shape=(len(indptr) - 1, len(task["columns"])))
-        return np.asarray(X @ task["coef"].T, dtype=np.float64) + task["intercept"]
+        return out
 
     @staticmethod
     def _proba(task: dict, decision: np.ndarray) -> np.ndarray:

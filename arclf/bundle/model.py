@@ -62,7 +62,19 @@ class Bundle:
         return Pipeline(self.featurizer.steps + self.tasks[task].head.steps)
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
-        """``{task: (classes, proba of shape (n_texts, n_classes))}``, featurizing the texts once."""
+        """``{task: (classes, proba of shape (n_texts, n_classes))}``, featurizing the texts once.
+
+        When every head has an array form (:meth:`to_arrays`), the scores come from the same
+        :class:`~arclf.bundle.arrays.ArrayPredictor` that ``arclf predict`` uses, so a text gets the
+        same probabilities from the API, the CLI and a saved bundle.
+        """
+        if getattr(self, "_arrays", None) is None:
+            from arclf.bundle.arrays import ArrayPredictor
+
+            arrays = self.to_arrays()
+            self._arrays = ArrayPredictor(arrays) if arrays else False
+        if self._arrays:
+            return self._arrays.predict_proba(texts, tasks)
         X = self.featurizer.transform(list(texts))
         return {name: (list(self.tasks[name].head.classes_), self.tasks[name].head.predict_proba(X))
                 for name in tasks or list(self.tasks)}

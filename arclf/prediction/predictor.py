@@ -106,7 +106,7 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
 
     if isinstance(texts, (str, dict)):  # one text, not a sequence of characters or keys
         texts = [texts]
-    records = [t if isinstance(t, dict) else {"text": t} for t in texts]
+    records = [t if isinstance(t, dict) else _text_record(t) for t in texts]
     if not records:
         raise InputError("nothing to classify: no input text")
     for i, rec in enumerate(records):
@@ -143,6 +143,18 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
         info = {k: v for k, v in rec.items() if k not in ("text", "id")}
         out.append(Prediction(ids[i], answers, info))
     return out
+
+
+def _text_record(text) -> dict:
+    """A plain text as a record; a saved article page is parsed as ``arclf predict`` parses it."""
+    from arclf.corpus.pages import looks_like_page, parse_page
+    from arclf.corpus.schema import join_text
+
+    if isinstance(text, str) and looks_like_page(text):
+        page = parse_page(text)
+        return {"text": join_text(page["title"], page["body"]), "title": page["title"] or None,
+                "sections": page["sections"], "column": page["column"], "format": "page"}
+    return {"text": text}
 
 
 def _model_answer(classes, proba: np.ndarray, top_k, min_proba, thresholds: dict | None) -> TaskPrediction:

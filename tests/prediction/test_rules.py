@@ -71,3 +71,35 @@ def test_attribution_table():
     assert find_attribution(["أخبار", "الغارديان"])["country"] == "GB"
     assert find_attribution(["رويترز"])["source_type"] == "news_agency"
     assert find_attribution(["ليبيا", "رياضة"]) is None and find_attribution(None) is None
+
+
+def test_one_article_gets_the_same_probabilities_by_every_path(news_run, seed_page, tmp_path):
+    """Field test 11: alone or in a batch past the old 50,000-non-zero switch, through the API with
+    the page's text, the CLI, the in-memory bundle and the saved one: the same numbers, bit for bit."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import arclf
+    from arclf.bundle import load_bundle, load_predictor
+    from arclf.cli import app
+    from arclf.prediction.predictor import predict_files
+
+    page = seed_page.read_text(encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for i in range(12):  # long articles, so the batch has far more than 50,000 non-zeros
+        (folder / f"{i:02d}.txt").write_text(("نص خبر طويل عن الاقتصاد والسياسة رقم %d " % i) * 400, encoding="utf-8")
+    (folder / "99-seed.txt").write_text(page, encoding="utf-8")
+    alone = predict_files(news_run.run_dir, [seed_page])[0]
+    in_batch = [p for p in predict_files(news_run.run_dir, [folder]) if p.id.endswith("99-seed.txt")][0]
+    api = arclf.predict(news_run.bundle, page)[0]  # a page's text given to the API is parsed as the CLI parses it
+    saved = arclf.predict(load_bundle(news_run.run_dir), page)[0]
+    arrays = arclf.predict(load_predictor(news_run.run_dir), page)[0]
+    cli = json.loads(CliRunner().invoke(app, ["predict", str(news_run.run_dir), str(seed_page), "-f", "jsonl"]).stdout)
+    for task in ("topic", "source_type"):
+        reference = alone.tasks[task].scores
+        assert reference and all(p.tasks[task].scores == reference for p in (in_batch, api, saved, arrays))
+        assert cli[task]["scores"] == reference
+    assert all(p.tasks["topic"].proba == alone.tasks["topic"].proba for p in (in_batch, api, saved, arrays))  # unrounded
+    assert api.tasks["source_type"].answered_by == "attribution" and api.tasks["region"].label == "LY"
