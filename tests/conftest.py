@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARCLF_SHARED", ROOT.parent / "shared"))
 CORPORA = SHARED / "corpora"
 ANT_ZIP = CORPORA / "ant-multisource-v2.1.zip"
+# tests never write into the user's own ~/.cache/arclf; a cache kept beside the checkout instead
+os.environ.setdefault("ARCLF_CACHE", str(ROOT / ".pytest_cache" / "arclf-cache"))
 SEED = SHARED / "seeds" / "000_26ca645f85f02cb2.txt"  # the scraped page: read from ../shared, never committed
 
 

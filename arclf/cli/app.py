@@ -23,6 +23,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Find, inspect, export and download corpora.")
 app.add_typer(data_app, name="data")
 
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from arclf import __version__
+
+        typer.echo(f"arclf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print arclf's version and exit.")) -> None:
+    """Arabic text classification: train from a config, compare runs, classify articles."""
+
+
 DataDir = typer.Option(None, "--data-dir", envvar="ARCLF_DATA", help="Folder holding the corpora (or set ARCLF_DATA).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 

@@ -120,5 +120,5 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
         else:
             reason = getattr(exc, "reason", None) or exc
         raise DataError(f"{name}: could not download {source} ({reason}); check the address and the network, "
-                        f"or download it by hand into {folder}") from None
+                        f"or download it by hand and save it as {folder / download.filename}") from None
     return target

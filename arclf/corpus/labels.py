@@ -87,7 +87,13 @@ def _cldr_countries() -> dict[str, str]:
 @functools.lru_cache(maxsize=None)
 def _regions(path: str | None = None) -> dict:
     """The region hierarchy: regions.yaml, then every other country under the sub-region of its time zones."""
-    data = _read_yaml(Path(path) if path else LABELS_DIR / "regions.yaml")
+    file = Path(path) if path else LABELS_DIR / "regions.yaml"
+    data = _read_yaml(file)
+    for key, kind in (("scopes", list), ("subregions", dict), ("countries", dict), ("aliases", (dict, type(None)))):
+        if key not in data and key != "aliases":
+            raise ConfigError(f"{file}: no '{key}' section; a region hierarchy has scopes, subregions and countries")
+        if not isinstance(data.get(key), kind):
+            raise ConfigError(f"{file}: '{key}' must be a {'list' if kind is list else 'mapping'}, got {type(data.get(key)).__name__}")
     countries = {**_cldr_countries(), **dict(data["countries"])}  # the file's choices win
     aliases = dict(data.get("aliases") or {})
     return {"scopes": list(data["scopes"]), "subregions": dict(data["subregions"]), "countries": countries, "aliases": aliases}

@@ -225,7 +225,12 @@ def export_corpus(source, out_path, *, data_dir=None) -> dict:
         raise DataError(f"{out}: export writes .parquet or .jsonl, got {out.suffix!r}")
     loaded = [load_corpus_cached(s, data_dir) for s in resolve_source(source)]
     ds = concatenate_datasets([d for d, _ in loaded]) if len(loaded) > 1 else loaded[0][0]
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"{out}: a parent of it is a file, not a folder; name a path in a folder") from None
+    except OSError as exc:
+        raise DataError(f"{out}: cannot create its folder ({exc.strerror})") from None
     with atomic_path(out) as tmp:
         if fmt == "parquet":
             ds.to_parquet(str(tmp))

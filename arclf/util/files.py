@@ -178,7 +178,9 @@ def read_yaml(path: str | Path, *, what: str = "YAML file", error: type[Exceptio
         raise error(f"{path}: permission denied reading the {what}") from None
     except yaml.YAMLError as exc:
         first = " ".join(str(exc).splitlines()[0].split()) if str(exc) else exc.__class__.__name__
-        raise error(f"{path}: not valid YAML: {first[:200]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise error(f"{path}: not valid YAML{where}: {first[:200]}") from None
     if mapping and not isinstance(data, dict):
         got = "an empty file" if data is None else type(data).__name__
         raise error(f"{path}: expected a mapping at the top level of the {what}, got {got}")

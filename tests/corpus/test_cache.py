@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from arclf.config import CorpusSpec
 from arclf.corpus.cache import corpus_fingerprint, load_corpus_cached
 
@@ -59,3 +61,30 @@ def test_a_cache_hit_names_this_checkouts_label_map(tmp_path, tmp_cache):
     (entry / "report.json").write_text(json.dumps(saved), encoding="utf-8")
     _, hit = load_corpus_cached(spec)
     assert hit["cache"]["hit"] is True and hit["labels"]["label_map"] == str(lm)
+
+
+def test_a_region_hierarchy_with_a_wrong_structure_is_one_line(tmp_path, monkeypatch):
+    """A fresh-user test found `scopes: 5` in an ARCLF_LABELS regions.yaml ending in a TypeError traceback."""
+    import shutil
+
+    from arclf.corpus import labels
+    from arclf.errors import ConfigError
+
+    shutil.copytree(labels.LABELS_DIR, tmp_path / "labels")
+    for bad, expect in [("scopes: 5\nsubregions: {}\ncountries: {}\n", r"'scopes' must be a list, got int"),
+                        ("subregions: {}\ncountries: {}\n", r"no 'scopes' section")]:
+        (tmp_path / "labels" / "regions.yaml").write_text(bad, encoding="utf-8")
+        labels._regions.cache_clear()
+        with pytest.raises(ConfigError, match=expect):
+            labels._regions(str(tmp_path / "labels" / "regions.yaml"))
+    labels._regions.cache_clear()
+
+
+def test_export_under_a_file_is_one_line(tmp_path, corpora_dir):
+    from arclf.errors import DataError
+    from arclf.evaluation.inspection import export_corpus
+
+    (tmp_path / "afile").write_text("mine")
+    with pytest.raises(DataError, match=r"a parent of it is a file, not a folder"):
+        export_corpus("asnd", tmp_path / "afile" / "x.parquet", data_dir=corpora_dir)
+    assert (tmp_path / "afile").read_text() == "mine"

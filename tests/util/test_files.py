@@ -49,7 +49,7 @@ def test_json_default_converts_numpy_and_paths_and_refuses_the_rest(tmp_path):
 
 
 @pytest.mark.parametrize("content, expect", [
-    (b"a: [1, 2\n", r"x\.yaml: not valid YAML: "),
+    (b"a: [1, 2\n", r"x\.yaml: not valid YAML \(line 2, column 1\): "),
     (b"\xff\xfe\x00binary", r"x\.yaml: not UTF-8 text; a config file is YAML saved as UTF-8"),
     (b"- a\n- b\n", r"x\.yaml: expected a mapping at the top level of the config file, got list"),
     (b"", r"x\.yaml: expected a mapping at the top level of the config file, got an empty file"),
