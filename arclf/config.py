@@ -228,10 +228,18 @@ class Config(_Strict):
         return self
 
 
-def _format_errors(exc: ValidationError, origin: str) -> str:
+def _is_short_data(data) -> bool:
+    """Whether a raw config writes ``data: {name: ...}`` (one corpus) instead of ``data: {corpora: [...]}``."""
+    section = data.get("data") if isinstance(data, dict) else None
+    return isinstance(section, dict) and "corpora" not in section and "name" in section
+
+
+def _format_errors(exc: ValidationError, origin: str, short_data: bool = False) -> str:
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        if short_data and loc.startswith("data.corpora.0."):  # report the path as the user wrote it
+            loc = "data." + loc[len("data.corpora.0."):]
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling)"
@@ -262,7 +270,7 @@ def parse_config(data: dict, *, origin: str = "<config>", base: Path | None = No
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, origin)) from None
+        raise ConfigError(_format_errors(exc, origin, short_data=_is_short_data(data))) from None
     if base is not None:
         _resolve_paths(cfg, base)
     return cfg
@@ -287,6 +295,8 @@ def apply_overrides(data: dict, overrides: list[str], *, origin: str = "--set") 
             raise ConfigError(f"{origin} {item!r}: expected key.path=value, e.g. cv.folds=3")
         key, value = item.split("=", 1)
         parts = key.strip().split(".")
+        if parts[:2] == ["data", "corpora"] and _is_short_data(data):  # the long form, as the key is written
+            data["data"] = DataSpec._one_corpus(data["data"])
         if not all(parts):
             raise ConfigError(f"{origin} {item!r}: empty key part; expected key.path=value, e.g. cv.folds=3")
         node = data

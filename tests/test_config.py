@@ -114,3 +114,16 @@ def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
     bad.write_bytes(b"name: x\n\xd0\xff\xfe binary")
     res = CliRunner().invoke(app, ["train", str(bad)])
     assert res.exit_code == 2 and "not UTF-8" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_overrides_and_error_paths_follow_the_form_the_user_wrote():
+    """Field test 14: a `data: {name: ant}` config takes `data.corpora.0.*` overrides, and its errors
+    name `data.sampel`, not `data.corpora.0.sampel`."""
+    from arclf.config import load_config
+    from arclf.errors import ConfigError
+
+    cfg = load_config(ROOT / "configs" / "ant-sections.yaml", ["data.corpora.0.filename_regex=(?P<id>.*)", "data.sample=50"])
+    assert cfg.data.corpora[0].filename_regex == "(?P<id>.*)" and cfg.data.sample == 50
+    with pytest.raises(ConfigError, match=r"ant-sections\.yaml: data\.sampel: unknown key") as info:
+        load_config(ROOT / "configs" / "ant-sections.yaml", ["data.sampel=3"])
+    assert "corpora" not in str(info.value)
