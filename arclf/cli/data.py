@@ -115,7 +115,9 @@ def _corpus_view(c: dict) -> list:
     items.append(dups)
     other = table("Reading", "what", "details")
     other.add_row("encodings", _counts_text(c.get("encodings") or {}) or "—")
-    other.add_row("skipped", _counts_text(c.get("skipped") or {}) or "none")
+    examples = c.get("skipped_examples") or {}
+    other.add_row("skipped", "\n".join(f"{n} {reason}" + (f", e.g. {', '.join(examples[reason][:2])}" if examples.get(reason) else "")
+                                       for reason, n in (c.get("skipped") or {}).items()) or "none")
     unknown = c.get("unknown_labels") or []
     other.add_row("unknown raw labels", ", ".join(escape(f"{u['field']}={u['value']} ({u['count']})") for u in unknown[:10])
                   + (f", … {len(unknown) - 10} more" if len(unknown) > 10 else "") if unknown else "none")

@@ -151,6 +151,7 @@ def _inspect_one(spec: CorpusSpec, *, data_dir, near_threshold: float | None) ->
         "length": _percentiles(lengths),
         "empty_texts": int((lengths == 0).sum()),
         "skipped": report.get("skipped", {}),
+        "skipped_examples": report.get("examples", {}),
         "encodings": report.get("encodings", {}),
         "notes": report.get("notes", []),
         "unknown_labels": (report.get("labels") or {}).get("unknown", []),
