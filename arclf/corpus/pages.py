@@ -147,8 +147,9 @@ def parse_arabic_date(text: str) -> _dt.datetime | None:
     Returns
     -------
     datetime or None
-        Aware, in UTC: the page gives no time zone, so the wall-clock time is taken as UTC
-        (for a Libyan site it is more likely UTC+2). ``None`` when no valid date is found.
+        Naive: the page's own local (wall-clock) time, since a page gives no time zone (for a
+        Libyan site it is likely UTC+2); it is not converted to UTC. ``None`` when no valid
+        date is found.
     """
     folded = fold(text)
     for m in _DATE.finditer(folded):
@@ -162,7 +163,7 @@ def parse_arabic_date(text: str) -> _dt.datetime | None:
         elif mark in _AM and h == 12:
             h = 0
         try:
-            return _dt.datetime(int(year), month, int(day), h, int(minute or 0), int(second or 0), tzinfo=_dt.timezone.utc)
+            return _dt.datetime(int(year), month, int(day), h, int(minute or 0), int(second or 0))  # the page's wall clock
         except ValueError:
             continue
     return None
@@ -235,8 +236,8 @@ def parse_page(text: str) -> dict:
     -------
     dict
         ``title`` : str -- the part after ``|`` on the breadcrumb line (else the second line).
-        ``published`` : datetime or None -- from the date line (:func:`parse_arabic_date`);
-        aware, and in UTC by assumption since pages carry no time zone.
+        ``published`` : datetime or None -- from the date line (:func:`parse_arabic_date`):
+        naive local time, as pages carry no time zone.
         ``column`` : str or None -- the label before ``|`` on the title line: on translated
         reports, the outlet the report comes from (``واشنطن بوست``), i.e. its attribution.
         ``sections`` : list of str -- breadcrumb items without home (:func:`split_breadcrumb`),
@@ -346,9 +347,14 @@ def read_pages(spec, *, stats: ReadStats, data_dir: str | os.PathLike | None = N
             continue
         sections = page["sections"]
         stats.read += 1
+        published = page["published"]
+        if published is not None:  # the schema's timestamps are UTC; a page's has no zone
+            if not any(n.startswith("page times") for n in stats.notes):
+                stats.notes.append("page times carry no time zone: their local time is stored as if it were UTC")
+            published = published.replace(tzinfo=_dt.timezone.utc)
         yield make_record(
             id=file.name if file == root else file.relative_to(root).as_posix(),
-            title=page["title"], body=page["body"], published=page["published"],
+            title=page["title"], body=page["body"], published=published,
             corpus=spec.corpus or "pages", section=sections[0] if sections else None,
             source=sections[-1] if len(sections) > 1 else None,
         )

@@ -249,7 +249,8 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
         One per article: ``id`` (ANT: DOCNO; JSONL: its ``id`` or ``<file>:<line>``;
         otherwise the path), ``text`` (what is classified; CRLF, CR and U+2028/U+2029
         become ``\\n``; a plain file is ONE article however many lines it has), ``title``
-        (or None), ``published`` (aware datetime or None), ``sections`` (ANT: ``[CAT]``;
+        (or None), ``published`` (datetime or None: aware where the source gives a zone, as ANT
+        files do; naive local time for pages, which give none), ``sections`` (ANT: ``[CAT]``;
         pages: breadcrumb items), ``format`` (``ant``, ``jsonl``, ``page``, ``text``),
         ``encoding`` and ``path`` (``-`` for standard input).
     skipped : list, optional

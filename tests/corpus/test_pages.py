@@ -47,7 +47,7 @@ def _page(*lines: str) -> str:
 def test_seed_title_date_and_sections(seed):
     page = parse_page(seed)
     assert page["title"] == SEED_TITLE
-    assert page["published"] == dt.datetime(2019, 11, 28, 21, 22, tzinfo=UTC)
+    assert page["published"] == dt.datetime(2019, 11, 28, 21, 22)  # the page's local time: no zone
     assert page["sections"] == [LIBYA, WAPO]
 
 
@@ -92,14 +92,14 @@ def test_page_without_home_item_but_with_bar_and_date():
 # --- dates ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line, expected", [
-    (SEED_DATE, dt.datetime(2019, 11, 28, 21, 22, tzinfo=UTC)),
+    (SEED_DATE, dt.datetime(2019, 11, 28, 21, 22)),
     # Saturday 3 kanun al-thani/yanayir (January) 2020 at 12:05 sad (AM), Arabic-Indic digits
     ("\u0627\u0644\u0633\u0628\u062a \u0663 \u0643\u0627\u0646\u0648\u0646 \u0627\u0644\u062b\u0627\u0646\u064a/"
      "\u064a\u0646\u0627\u064a\u0631 \u0662\u0660\u0662\u0660 \u0627\u0644\u0633\u0627\u0639\u0629 12:05 \u0635",
-     dt.datetime(2020, 1, 3, 0, 5, tzinfo=UTC)),
-    ("5 \u0623\u063a\u0633\u0637\u0633 2018", dt.datetime(2018, 8, 5, tzinfo=UTC)),  # aghustus (hamza spelling)
-    ("12 \u062c\u0648\u064a\u0644\u064a\u0629 2021 - 12:30 \u0645", dt.datetime(2021, 7, 12, 12, 30, tzinfo=UTC)),  # juwilya
-    ("1 \u062a\u0634\u0631\u064a\u0646 \u0627\u0644\u0623\u0648\u0644 2017 08:15", dt.datetime(2017, 10, 1, 8, 15, tzinfo=UTC)),
+     dt.datetime(2020, 1, 3, 0, 5)),
+    ("5 \u0623\u063a\u0633\u0637\u0633 2018", dt.datetime(2018, 8, 5)),  # aghustus (hamza spelling)
+    ("12 \u062c\u0648\u064a\u0644\u064a\u0629 2021 - 12:30 \u0645", dt.datetime(2021, 7, 12, 12, 30)),  # juwilya
+    ("1 \u062a\u0634\u0631\u064a\u0646 \u0627\u0644\u0623\u0648\u0644 2017 08:15", dt.datetime(2017, 10, 1, 8, 15)),
     ("31 \u0641\u0628\u0631\u0627\u064a\u0631 2019", None),  # 31 February
     ("28 \u0641\u0648\u0645\u0628\u0631 2019", None),  # not a month
     (BODY_START, None),
@@ -190,3 +190,15 @@ def test_the_column_is_kept_as_its_own_field(seed_page):
     page = parse_page(seed_page.read_text(encoding="utf-8"))
     assert page["column"] == WAPO and page["title"] == SEED_TITLE
     assert next(iter_inputs([seed_page]))["column"] == WAPO
+
+
+def test_page_time_is_local_and_the_reader_says_how_it_stores_it(seed_page, tmp_path):
+    """Field test 13: '9:22 م' is the page's own 21:22, not a UTC time; the corpus reader, whose schema
+    is UTC, says that it stores the local time as if it were UTC."""
+    (tmp_path / "a.txt").write_text(seed_page.read_text(encoding="utf-8"), encoding="utf-8")
+    page = parse_page(seed_page.read_text(encoding="utf-8"))
+    assert page["published"] == dt.datetime(2019, 11, 28, 21, 22) and page["published"].tzinfo is None
+    stats = ReadStats()
+    (rec,) = read_pages(CorpusSpec(name="pages", path=tmp_path), stats=stats)
+    assert rec["published"] == dt.datetime(2019, 11, 28, 21, 22, tzinfo=UTC)
+    assert stats.notes == ["page times carry no time zone: their local time is stored as if it were UTC"]
