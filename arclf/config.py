@@ -199,6 +199,8 @@ class Config(_Strict):
         names = [t.name for t in v]
         if len(set(names)) != len(names) or not names:
             raise ValueError(f"task names must be unique and non-empty, got {names}")
+        if all(t.source != "model" for t in v):
+            raise ValueError("every task is answered by a rule (source: mentions); give at least one task to train")
         return v
 
     # resolved metadata (not part of the YAML)

@@ -66,7 +66,9 @@ def _cell(tp, k: int) -> str:
         ev = tp.evidence
         coarser = " · ".join(x for x in (ev.get("subregion"), ev.get("scope")) if x and x != tp.label)
         mentions = ", ".join(f"{c} {s}" for c, s in ev["mentions"].items())
-        return f"[bold]{tp.label}[/]" + (f" ({coarser})" if coarser else "") + f"\n[dim]mentions: {mentions or 'none'}[/]"
+        why = "" if tp.label != "unknown" or not mentions else " (no country scores 3)"
+        return (f"[bold]{tp.label}[/]" + (f" ({coarser})" if coarser else "") + why
+                + f"\n[dim]mention score (title 3, lead 2, body 1): {mentions or 'no place named'}[/]")
     if tp.answered_by == "attribution":
         ev = tp.evidence
         return f"[bold]{tp.label}[/]\n[dim]credited: {escape(ev['name'])} ({ev['country']}, {ev['kind']})[/]"
@@ -106,7 +108,8 @@ def _explain(model, inputs: List[str], stdin, preds, k: int, skip_bad: bool = Fa
 
     if stdin is not None:
         stdin.seek(0)
-    pipelines = {t: model.pipeline(t) for t in (preds[0].tasks if preds else [])}
+    # rule-answered tasks (region from mentions) have no model to explain; their evidence is in the output
+    pipelines = {t: model.pipeline(t) for t in (preds[0].tasks if preds else []) if t in model.tasks}
     return [{t: explain_prediction(pipe, rec["text"], k=k, label=next(iter(p.tasks[t].scores))) for t, pipe in pipelines.items()}
             for rec, p in zip(iter_inputs(inputs, stdin=stdin, skipped=[] if skip_bad else None), preds)]
 

@@ -50,9 +50,7 @@ class Prediction:
         """``{"id": ..., "<task>": {"label": ..., "scores": {...}}, ...}`` (the JSONL record)."""
         out = {"id": self.id}
         for name, tp in self.tasks.items():
-            out[name] = {"label": tp.label, "scores": tp.scores}
-            if tp.answered_by != "model":
-                out[name]["answered_by"] = tp.answered_by
+            out[name] = {"label": tp.label, "scores": tp.scores, "answered_by": tp.answered_by}
             if tp.evidence is not None:
                 out[name]["evidence"] = tp.evidence
         return out

@@ -21,7 +21,7 @@ def test_predict_jsonl_on_the_seed_page(trained_run, seed_page):
     assert rec["id"] == str(seed_page)  # the path as given
     for task in ("topic", "region", "source_type"):
         assert sum(rec[task]["scores"].values()) == pytest.approx(1.0, abs=1e-4)
-    assert rec["topic"]["label"] in rec["topic"]["scores"] and "answered_by" not in rec["topic"]
+    assert rec["topic"]["label"] in rec["topic"]["scores"] and rec["topic"]["answered_by"] == "model"
     # the page credits the Washington Post, which answers source type; the model's scores stay beside it
     assert rec["source_type"]["label"] == "translated_foreign_press" and rec["source_type"]["answered_by"] == "attribution"
     assert rec["source_type"]["evidence"]["country"] == "US"
