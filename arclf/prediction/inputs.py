@@ -196,14 +196,27 @@ def read_table_rows(path: Path, *, text_column: str = "text", id_column: str | N
     columns and ``--text-column``) or the file cannot be parsed; a row with no usable text is an
     error too, or skipped and noted in ``skipped`` when given.
     """
+    import tempfile
+
     from arclf.corpus.tables import load_table
     from arclf.errors import DataError
 
-    try:
-        ds = load_table(path)
-    except DataError as exc:
-        raise InputError(str(exc)) from None
-    columns = list(ds.column_names)
+    with tempfile.TemporaryDirectory(prefix="arclf-table-") as tmp:
+        source, encoding = path, "utf-8"
+        if path.suffix.lower() != ".parquet":  # a text table in a legacy encoding: decode it as any input
+            data = path.read_bytes()
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text, encoding = decode_bytes(data, name=str(path))
+                source = Path(tmp) / path.name
+                source.write_text(text, encoding="utf-8")
+        try:
+            ds = load_table(source)
+        except DataError as exc:
+            raise InputError(str(exc).replace(str(source), str(path))) from None
+        columns = list(ds.column_names)
+        ds = ds.to_list()  # read while the decoded copy exists
     if text_column not in columns:
         raise InputError(f"{path}: no column {text_column!r} to classify (columns: {', '.join(columns)}); "
                          f"name the text column with --text-column")
@@ -213,7 +226,7 @@ def read_table_rows(path: Path, *, text_column: str = "text", id_column: str | N
     for i, row in enumerate(ds, 1):
         rec_id = str(row[id_column]) if id_column and row[id_column] not in (None, "") else f"{path}:{i}"
         text = row[text_column]
-        rec = _skipping(lambda: _record(rec_id, str(text or ""), fmt="table", encoding="utf-8", path=str(path),
+        rec = _skipping(lambda: _record(rec_id, str(text or ""), fmt="table", encoding=encoding, path=str(path),
                                         where=f"{path}:{i}"), skipped)
         if rec is not None:
             yield rec

@@ -272,3 +272,11 @@ def test_csv_given_to_predict_is_read_as_rows(tmp_path):
     with pytest.raises(InputError, match=r"no column 'text' to classify \(columns: body, key\); name the text column with --text-column"):
         list(iter_inputs([other]))
     assert [r["id"] for r in iter_inputs([other], text_column="body", id_column="key")] == ["k1"]
+
+
+def test_a_windows_1256_csv_is_read_like_a_windows_1256_text(tmp_path):
+    """A second fresh-user test: a cp1256 .txt was read, the same text as a .csv refused."""
+    path = tmp_path / "cp.csv"
+    path.write_bytes("id,text\nb1,خبر عن الاقتصاد والبنوك في البلاد\n".encode("cp1256"))
+    (rec,) = iter_inputs([path])
+    assert rec["id"] == "b1" and rec["text"] == "خبر عن الاقتصاد والبنوك في البلاد" and rec["encoding"] == "cp1256"
