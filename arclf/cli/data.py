@@ -13,18 +13,24 @@ from arclf.cli.app import DataDir, Quiet, _choice, _hush_datasets, _print_json, 
 @data_app.command("fetch")
 @handle_errors
 def data_fetch(
-    name: str = typer.Argument(..., metavar="NAME", help="Corpus name (ant)."),
+    name: str = typer.Argument(..., metavar="NAME", help="Corpus name (ant, saudinewsnet, asnd)."),
     url: Optional[str] = typer.Option(None, "--url", help="Download from this address instead (file:// works)."),
     dest: Optional[Path] = typer.Option(None, "--dest", help="Folder to store it in (default: the arclf cache)."),
     quiet: bool = Quiet,
 ):
-    """Download a public corpus into the cache folder and verify its SHA-256."""
+    """Download a public corpus into the cache folder and verify every file's SHA-256.
+
+    ARCLF_MIRROR=<base URL> fetches <base URL>/<file name> instead; ARCLF_OFFLINE=1 forbids it.
+    """
     from arclf.corpus.fetch import fetch
+    from arclf.corpus.registry import CORPORA
 
     with progress_bars(quiet) as progress:
         cb = (lambda done, total: progress(f"fetch {name}", done, total or done)) if progress else None
         path = fetch(name, url=url, dest_dir=dest, progress=cb)
     typer.echo(str(path))
+    entry = CORPORA[name]
+    typer.echo(f"arclf: {name}: licence {entry.licence}; cite: {entry.citation}", err=True)
 
 
 @data_app.command("list")

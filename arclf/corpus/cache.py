@@ -29,6 +29,7 @@ from arclf.errors import DataError
 from arclf.corpus.labels import shipped_label_file
 from arclf.corpus.base import cache_dir, find_data, quiet_datasets
 from arclf.corpus.loader import load_corpus
+from arclf.corpus.fetch import ensure_corpus
 from arclf.corpus.registry import corpus_entry
 from arclf.util.files import remove_stale_temporaries, temporary_name
 
@@ -54,6 +55,7 @@ def source_path(spec: CorpusSpec, data_dir=None) -> Path | None:
     entry = corpus_entry(spec.name)
     if spec.path is None and not entry.candidates:
         return None
+    ensure_corpus(spec.name, spec.path, data_dir)  # a known corpus downloads itself on first use
     return find_data(spec.path, list(entry.candidates), what=spec.name, data_dir_=data_dir, fetch_hint=entry.fetch_hint)
 
 

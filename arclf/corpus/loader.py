@@ -9,6 +9,7 @@ from pathlib import Path
 from arclf.config import CorpusSpec
 from arclf.errors import DataError
 from arclf.corpus.labels import LabelMap, default_label_map
+from arclf.corpus.fetch import ensure_corpus
 from arclf.corpus.registry import corpus_entry, reader
 from arclf.text.decode import has_arabic
 from arclf.corpus.base import ReadStats
@@ -56,6 +57,7 @@ def load_corpus(spec: CorpusSpec | dict | str, *, data_dir: str | Path | None = 
     stats = ReadStats()
     entry = corpus_entry(spec.name)
     lmap = LabelMap.from_yaml(spec.label_map) if spec.label_map else (default_label_map(entry.label_map) if entry.label_map else None)
+    ensure_corpus(spec.name, spec.path, data_dir)  # a known corpus downloads itself on first use
     records = []
     for rec in reader(spec.name)(spec, stats=stats, data_dir=data_dir):
         if not has_arabic(rec.get("text") or ""):  # garbled at the source, or not Arabic: predict refuses such texts too

@@ -245,12 +245,12 @@ def list_corpora(data_dir=None) -> list[dict]:
 
     ``path`` is where the corpus was found (data folder, then download cache), or None.
     """
-    from arclf.corpus.cache import source_path
+    from arclf.corpus.base import find_data
 
     out = []
-    for c in named_corpora():
+    for c in named_corpora():  # only looks: listing never downloads
         try:
-            path = str(source_path(CorpusSpec(name=c.name), data_dir))
+            path = str(find_data(None, list(c.candidates), what=c.name, data_dir_=data_dir))
         except DataError:
             path = None
         out.append({"name": c.name, "description": c.description, "licence": c.licence, "citation": c.citation,

@@ -28,7 +28,7 @@ def tiny(tmp_path, monkeypatch):
     data = archive.read_bytes()
     entry = {"url": archive.as_uri(), "sha256": hashlib.sha256(data).hexdigest(), "filename": "tiny-v1.zip"}
     monkeypatch.setitem(CORPORA, "tiny", Corpus("tiny", "arclf.corpus.ant:read_ant", licence="CC0", citation="none",
-                                                 candidates=("tiny-v1.zip",), download=Download(**entry)))
+                                                 candidates=("tiny-v1.zip",), downloads=(Download(**entry),)))
     monkeypatch.setattr(fetch_mod, "CHUNK", 4096)  # several progress calls for a small file
     return archive, data, entry
 
@@ -51,7 +51,7 @@ def _set_checksum(monkeypatch, sha256: str) -> None:
     import dataclasses
 
     tiny = CORPORA["tiny"]
-    monkeypatch.setitem(CORPORA, "tiny", dataclasses.replace(tiny, download=dataclasses.replace(tiny.download, sha256=sha256)))
+    monkeypatch.setitem(CORPORA, "tiny", dataclasses.replace(tiny, downloads=(dataclasses.replace(tiny.download, sha256=sha256),)))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
