@@ -13,6 +13,8 @@ CORPORA = SHARED / "corpora"
 ANT_ZIP = CORPORA / "ant-multisource-v2.1.zip"
 # tests never write into the user's own ~/.cache/arclf; a cache kept beside the checkout instead
 os.environ.setdefault("ARCLF_CACHE", str(ROOT / ".pytest_cache" / "arclf-cache"))
+# and never reach the internet: the download tests serve files on 127.0.0.1 and unset this
+os.environ.setdefault("ARCLF_OFFLINE", "1")
 SEED = SHARED / "seeds" / "000_26ca645f85f02cb2.txt"  # the scraped page: read from ../shared, never committed
 
 

@@ -152,7 +152,8 @@ def _fetch_one(name: str, download, source: str, folder: Path, progress) -> int:
         else:
             reason = getattr(exc, "reason", None) or exc
         raise DataError(f"{name}: could not download {source} ({reason}); nothing was saved; check the address and the "
-                        f"network and run it again, or download it by hand and save it as {target}") from None
+                        f"network and run it again, download it by hand and save it as {target}, or point "
+                        f"--data-dir / ARCLF_DATA at a folder that holds the corpus") from None
     return target.stat().st_size
 
 
