@@ -54,6 +54,29 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
     _print_wide(table, *(_explanation_table(p, why) for p, why in zip(preds, reasons or [])))  # a pipe gets the full width
 
 
+def _stream_predictions(results, fmt: str):
+    """Write JSONL or CSV predictions as they come; return (count, the predictions read from non-UTF-8 inputs)."""
+    import csv
+
+    n, noted, writer, tasks = 0, [], None, None
+    for p in results:
+        if fmt == "jsonl":
+            sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            if writer is None:
+                tasks, writer = list(p.tasks), csv.writer(sys.stdout)
+                writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")])
+            writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, _proba_text(p.tasks[t].proba),
+                                                                  json.dumps(p.tasks[t].scores, ensure_ascii=False))])
+        n += 1
+        if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii"):
+            noted.append(p)
+        if n % 256 == 0:
+            sys.stdout.flush()
+    sys.stdout.flush()
+    return n, noted
+
+
 def _proba_text(proba) -> str:
     return "" if proba is None else f"{proba:.4f}"
 
@@ -130,7 +153,7 @@ def predict(
     id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/Parquet inputs: the id column (default: id, else file:row)."),
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
-    from arclf.prediction.predictor import predict_files
+    from arclf.prediction.predictor import predict_iter
 
     if format not in ("table", "jsonl", "csv"):
         _fail(f"--format must be table, jsonl or csv, got {format!r}", 2)
@@ -140,17 +163,22 @@ def predict(
 
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     skipped = [] if skip_bad else None
+    results = predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
+                           abstain=not no_abstain, text_column=text_column, id_column=id_column)
     try:
-        preds = predict_files(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                              abstain=not no_abstain, text_column=text_column, id_column=id_column)
+        if format in ("jsonl", "csv") and not explain:  # written as they are scored: flat memory, output at once
+            n, noted = _stream_predictions(results, format)
+        else:
+            preds = list(results)
+            reasons = _explain(bundle, inputs, stdin, preds, explain_k, skip_bad) if explain else None
+            _render_predictions(preds, format, top_k, reasons)
+            n, noted = len(preds), preds
     except InputError:
         for _, reason in skipped or []:  # nothing was readable: still name every input and why
             typer.echo(f"arclf: skipped {reason}", err=True)
         raise
-    reasons = _explain(bundle, inputs, stdin, preds, explain_k, skip_bad) if explain else None
-    _render_predictions(preds, format, top_k, reasons)
-    _encoding_notes(preds)
+    _encoding_notes(noted)
     for _, reason in skipped or []:
         typer.echo(f"arclf: skipped {reason}", err=True)
     if skipped:
-        typer.echo(f"arclf: {len(skipped)} input(s) skipped, {len(preds)} article(s) classified", err=True)
+        typer.echo(f"arclf: {len(skipped)} input(s) skipped, {n} article(s) classified", err=True)

@@ -33,7 +33,7 @@ from arclf.errors import InputError
 from arclf.text.decode import decode_bytes, has_arabic
 from arclf.util.files import list_files
 
-__all__ = ["iter_inputs", "read_input", "read_table_rows", "TABLE_SUFFIXES"]
+__all__ = ["iter_inputs", "read_input", "read_table_rows", "stream_jsonl", "TABLE_SUFFIXES"]
 
 #: Line breaks folded to ``\n`` inside an article (\u2028 LINE SEPARATOR, \u2029 PARAGRAPH SEPARATOR).
 _BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")  # \x85 NEXT LINE
@@ -106,20 +106,63 @@ def _json_records(text: str, name: str, encoding: str, skipped: list | None = No
                     yield rec
             return
     for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is legal inside JSON strings
-        if not line.strip():
-            continue
-
-        def make():
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{name}:{lineno}: invalid JSON at column {exc.colno} ({exc.msg}); "
-                                 f"each line must be one JSON object such as {{\"id\": \"a1\", \"text\": \"...\"}}") from None
-            return _json_record(obj, f"{name}:{lineno}", f"{name}:{lineno}", name, encoding)
-
-        rec = _skipping(make, skipped)
+        rec = _jsonl_line(line, lineno, name, encoding, skipped)
         if rec is not None:
             yield rec
+
+
+def _jsonl_line(line: str, lineno: int, name: str, encoding: str, skipped: list | None) -> dict | None:
+    """The record of one JSON Lines line, or None for a blank line (or a bad one noted in ``skipped``)."""
+    if not line.strip():
+        return None
+
+    def make():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name}:{lineno}: invalid JSON at column {exc.colno} ({exc.msg}); "
+                             f"each line must be one JSON object such as {{\"id\": \"a1\", \"text\": \"...\"}}") from None
+        return _json_record(obj, f"{name}:{lineno}", f"{name}:{lineno}", name, encoding)
+
+    return _skipping(make, skipped)
+
+
+def stream_jsonl(path: Path, skipped: list | None = None) -> Iterator[dict] | None:
+    """Records of a UTF-8 JSON Lines file, read a line at a time (memory stays flat), or None when
+    the file is not plainly UTF-8 (then :func:`read_input` reads it whole, detecting the encoding).
+
+    Raises
+    ------
+    InputError
+        An empty file, or (without ``skipped``) a line that is not valid JSON or UTF-8.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not head:
+        raise InputError(f"{path}: empty file; give a file holding the article's text")
+    if b"\x00" in head:
+        return None  # UTF-16/32
+    try:
+        head.decode("utf-8-sig") if len(head) < 65536 else head[: head.rfind(b"\n") + 1 or len(head)].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+    def records():
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = f"{path}:{lineno}: not UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+                    if skipped is None:
+                        raise InputError(reason) from None
+                    skipped.append((f"{path}:{lineno}", reason))
+                    continue
+                rec = _jsonl_line(line.rstrip("\r\n"), lineno, str(path), "utf-8", skipped)
+                if rec is not None:
+                    yield rec
+
+    return records()
 
 
 def _is_json(text: str, name: str) -> bool:
@@ -316,7 +359,18 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
             skipped.append((str(path), str(exc)))
             continue
         for file in files:
-            if file.suffix.lower() in TABLE_SUFFIXES:
+            streamed = None
+            if file.suffix.lower() in (".jsonl", ".ndjson"):
+                try:
+                    streamed = stream_jsonl(file, skipped)
+                except InputError as exc:
+                    if skipped is None:
+                        raise
+                    skipped.append((str(file), str(exc)))
+                    continue
+            if streamed is not None:  # read a line at a time
+                yield from streamed
+            elif file.suffix.lower() in TABLE_SUFFIXES:
                 yield from guarded(str(file), lambda file=file: read_table_rows(file, text_column=text_column, id_column=id_column,
                                                                                skipped=skipped))
             else:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from arclf.errors import InputError
 from arclf.text.outlets import find_attribution
 
-__all__ = ["predict", "predict_files", "Prediction", "TaskPrediction", "UNKNOWN"]
+__all__ = ["predict", "predict_files", "predict_iter", "Prediction", "TaskPrediction", "UNKNOWN"]
 
 #: The label given when the best probability is below ``min_proba``.
 UNKNOWN = "unknown"
@@ -182,19 +183,23 @@ def _mentions_answer(rec: dict, level: str | None) -> TaskPrediction:
     return TaskPrediction(label or UNKNOWN, None, {}, "mentions", evidence)
 
 
-def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
-                  skipped: list | None = None, abstain: bool = True, text_column: str = "text",
-                  id_column: str | None = None) -> list[Prediction]:
-    """Read inputs (files, folders, ``-``) with :func:`arclf.text.decode.iter_inputs` and :func:`predict` them.
+def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None, skipped: list | None = None,
+                 abstain: bool = True, text_column: str = "text", id_column: str | None = None,
+                 chunk_size: int = 256) -> Iterator[Prediction]:
+    """Read inputs and yield their predictions as they are scored, ``chunk_size`` articles at a time.
 
-    With a ``skipped`` list, unreadable inputs are left out and listed there as
-    ``(path, reason)`` instead of stopping the batch (the ``--skip-bad`` switch).
+    Memory stays flat whatever the number of inputs (JSON Lines files are read a line at a
+    time), output order is input order, and an article's probabilities do not depend on the
+    chunk it is scored in. Arguments as :func:`predict_files`.
+
+    Yields
+    ------
+    Prediction
 
     Raises
     ------
     InputError
-        An input is missing, empty, binary, undecodable or has no Arabic letters (without
-        ``skipped``), or no input at all could be read.
+        As :func:`predict_files`; "no article found" only once every input has been read.
     """
     from arclf.prediction.inputs import iter_inputs
 
@@ -202,8 +207,35 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         from arclf.bundle.model import load_predictor
 
         bundle = load_predictor(bundle)
-    records = list(iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column))
-    if not records:
+    chunk, n = [], 0
+    for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
+        chunk.append(rec)
+        if len(chunk) >= chunk_size:
+            yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
+            n += len(chunk)
+            chunk = []
+    if chunk:
+        yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
+        n += len(chunk)
+    if not n:
         why = f" ({len(skipped)} skipped; first: {skipped[0][1]})" if skipped else ""
         raise InputError(f"no article found in the inputs{why}")
-    return predict(bundle, records, ids=[str(r["id"]) for r in records], top_k=top_k, min_proba=min_proba, abstain=abstain)
+
+
+def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
+                  skipped: list | None = None, abstain: bool = True, text_column: str = "text",
+                  id_column: str | None = None) -> list[Prediction]:
+    """Read inputs (files, folders, ``-``) with :func:`arclf.prediction.inputs.iter_inputs` and :func:`predict` them.
+
+    With a ``skipped`` list, unreadable inputs are left out and listed there as
+    ``(path, reason)`` instead of stopping the batch (the ``--skip-bad`` switch).
+    :func:`predict_iter` is the streaming form.
+
+    Raises
+    ------
+    InputError
+        An input is missing, empty, binary, undecodable or has no Arabic letters (without
+        ``skipped``), or no input at all could be read.
+    """
+    return list(predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
+                             abstain=abstain, text_column=text_column, id_column=id_column))

@@ -121,3 +121,24 @@ def test_explain_skips_rule_tasks_and_a_rules_only_config_is_refused_when_read(n
     assert set(rec["explain"]) == {"topic", "source_type"} and rec["region"]["label"] == "LY"
     with pytest.raises(ConfigError, match="every task is answered by a rule"):
         parse_config({"data": {"name": "asnd"}, "tasks": [{"name": "region", "source": "mentions"}]})
+
+
+def test_predict_iter_streams_in_order_and_reads_jsonl_a_line_at_a_time(news_run, tmp_path):
+    """Issue 10, item 1 (part): results come before the inputs are all read, in input order."""
+    import json
+
+    from arclf.errors import InputError
+    from arclf.prediction.predictor import predict_iter
+
+    path = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"a{i}", "text": f"أعلن البنك المركزي رفع الفائدة رقم {i}"}, ensure_ascii=False) for i in range(700)]
+    lines[600] = "{not json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = []
+    with pytest.raises(InputError, match=r"feed\.jsonl:601: invalid JSON"):
+        for p in predict_iter(news_run.run_dir, [path], chunk_size=256):
+            got.append(p.id)
+    assert got == [f"a{i}" for i in range(512)]  # two chunks scored and yielded before the bad line was read
+    skipped = []
+    ids = [p.id for p in predict_iter(news_run.run_dir, [path], skipped=skipped, chunk_size=100)]
+    assert ids == [f"a{i}" for i in range(700) if i != 600] and skipped[0][0].endswith("feed.jsonl:601")
