@@ -37,6 +37,8 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_ships_every_label_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"arclf/resources/labels/{name}" for name in SHIPPED} <= names
+    # the place tagger's and attribution's data: without them a plain install has no region
+    assert {"arclf/resources/places/places.yaml", "arclf/resources/places/outlets.yaml"} <= names
 
 
 def test_numpy_floor_allows_the_numpy_api_the_code_calls():
