@@ -22,24 +22,8 @@ def _encoding_notes(preds) -> None:
 
 def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional[list] = None):
     """Print predictions; ``reasons`` (one ``{task: [(ngram, contribution), ...]}`` per prediction) adds explanations."""
-    if fmt == "jsonl":
-        for i, p in enumerate(preds):
-            rec = p.to_dict()
-            if reasons is not None:
-                rec["explain"] = {t: [[g, round(c, 6)] for g, c in pairs] for t, pairs in reasons[i].items()}
-            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        return
-    if fmt == "csv":
-        import csv
-
-        tasks = list(preds[0].tasks) if preds else []
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
-                        + ([f"{t}_explain" for t in tasks] if reasons is not None else []))
-        for i, p in enumerate(preds):
-            writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, _proba_text(p.tasks[t].proba),
-                                                                    json.dumps(p.tasks[t].scores, ensure_ascii=False))]
-                            + ([json.dumps(reasons[i][t], ensure_ascii=False) for t in tasks] if reasons is not None else []))
+    if fmt in ("jsonl", "csv"):
+        _stream_predictions(preds, fmt, reasons)
         return
     from rich.table import Table
 
@@ -54,20 +38,28 @@ def _render_predictions(preds, fmt: str, top_k: Optional[int], reasons: Optional
     _print_wide(table, *(_explanation_table(p, why) for p, why in zip(preds, reasons or [])))  # a pipe gets the full width
 
 
-def _stream_predictions(results, fmt: str):
-    """Write JSONL or CSV predictions as they come; return (count, the predictions read from non-UTF-8 inputs)."""
+def _stream_predictions(results, fmt: str, reasons: Optional[list] = None):
+    """Write JSONL or CSV predictions as they come (the one writer of both formats); ``reasons``, aligned
+    with ``results``, adds the explanations. Returns (count, the predictions read from non-UTF-8 inputs)."""
     import csv
 
-    n, noted, writer, tasks = 0, [], None, None
-    for p in results:
+    n, noted, writer, tasks, explained = 0, [], None, None, []
+    for i, p in enumerate(results):
+        why = reasons[i] if reasons is not None else None
         if fmt == "jsonl":
-            sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+            rec = p.to_dict()
+            if why is not None:
+                rec["explain"] = {t: [[g, round(c, 6)] for g, c in pairs] for t, pairs in why.items()}
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         else:
             if writer is None:
                 tasks, writer = list(p.tasks), csv.writer(sys.stdout)
-                writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")])
+                explained = [t for t in tasks if why is not None and t in why]  # rule tasks have nothing to explain
+                writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
+                                + [f"{t}_explain" for t in explained])
             writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, _proba_text(p.tasks[t].proba),
-                                                                  json.dumps(p.tasks[t].scores, ensure_ascii=False))])
+                                                                  json.dumps(p.tasks[t].scores, ensure_ascii=False))]
+                            + [json.dumps(why[t], ensure_ascii=False) for t in explained])
         n += 1
         if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii"):
             noted.append(p)

@@ -42,6 +42,7 @@ class FeatureCache:
         return hashlib.sha256(f"{__version__}\n{_FORMAT}\n{texts_fingerprint}\n{params}".encode()).hexdigest()[:32]
 
     def get(self, key: str):
+        """The cached count matrix of ``key``, or None; a damaged entry is removed with a warning."""
         import scipy.sparse as sp
 
         remove_stale_temporaries(self.root)  # what killed runs left behind
@@ -60,6 +61,7 @@ class FeatureCache:
         return X.tocsr()
 
     def put(self, key: str, X) -> None:
+        """Store ``X`` under ``key`` atomically, then evict the oldest entries beyond ``max_bytes``."""
         import scipy.sparse as sp
 
         self.root.mkdir(parents=True, exist_ok=True)

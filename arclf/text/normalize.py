@@ -245,6 +245,8 @@ def _compose_match(match: re.Match) -> str:
 
 
 def compose_hamza(text: str) -> str:
+    """Compose alef/waw/yeh followed by a combining madda or hamza (U+0653..U+0655) into the
+    precomposed letter (NFC for these pairs, Unicode ch. 9.2), so later steps see one character."""
     if "\u0654" in text or "\u0653" in text or "\u0655" in text:  # fast scans; rare in practice
         return _DECOMPOSED_RE.sub(_compose_match, text)
     return text
@@ -493,6 +495,7 @@ def _normalize(text: str, steps: tuple[str, ...]) -> str:
 
 
 def not_str_error(index, doc) -> TypeError:
+    """The TypeError for a document ``X[index]`` that is not a str (with a hint for bytes), to raise."""
     hint = " (decode bytes first)" if isinstance(doc, bytes) else ""
     return TypeError(f"X[{index}] is {type(doc).__name__} {doc!r:.40}, expected str{hint}")
 

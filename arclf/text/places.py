@@ -79,9 +79,6 @@ class PlaceResult:
     score: int
     mentions: dict
 
-    def as_dict(self) -> dict:
-        return {"country": self.country, "score": self.score, "mentions": self.mentions}
-
 
 class PlaceTagger:
     """Find country mentions in Arabic text (see the module docstring for the sources and the rules).

@@ -81,6 +81,28 @@ def fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=No
 
 
 def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str, column_ids=None):
+    """Cross-validate one task and fit its model on all rows in the same thread pool.
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_rows, n_columns)
+        Counts of every loaded row (the task uses ``rows`` of it).
+    rows : ndarray of int, shape (n,)
+        The task's rows; ``y``, ``ids``, ``groups`` (duplicate groups), ``sources`` and ``splits`` align with it.
+    column_ids : ndarray, optional
+        Hash column of each column of ``X`` (see :func:`fit_svm_scaled`).
+
+    Returns
+    -------
+    tuple
+        ``(cv block, per-fold metrics, out-of-fold DataFrame, (out-of-fold scores, calibrator or None),
+        model fitted on all rows, per-fold seconds)``.
+
+    Warns
+    -----
+    UserWarning
+        A fold tests a label its training rows lack.
+    """
     from joblib import Parallel, delayed
 
     from arclf.models.calibration import fit_score_calibrator

@@ -71,6 +71,13 @@ def task_rows(y_all: np.ndarray, task) -> tuple[np.ndarray, np.ndarray, set]:
 
 
 def stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Row numbers (sorted) of a ``size`` sample stratified by ``labels`` (None and classes of one row pooled).
+
+    Raises
+    ------
+    ConfigError
+        ``size`` is smaller than the number of classes to stratify by.
+    """
     from sklearn.model_selection import train_test_split
 
     if size >= len(labels):

@@ -7,22 +7,17 @@ Title, then the text (cut at 2,000 characters), for each row of the csv from `fi
 import csv
 import sys
 
-from arclf.corpus.cache import load_corpus_cached
+from evaluate import texts_of  # the same lookup the evaluation uses
 
 if __name__ == "__main__":
     rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
     first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     last = int(sys.argv[3]) if len(sys.argv) > 3 else len(rows) - 1
     rows = rows[first:last + 1]
-    by_corpus = {}
+    wanted = {}
     for r in rows:
-        by_corpus.setdefault(r["corpus"], set()).add(r["id"])
-    texts = {}
-    for corpus, wanted in by_corpus.items():
-        ds, _ = load_corpus_cached(corpus)
-        for rec in ds.select_columns(["id", "title", "text"]):
-            if rec["id"] in wanted:
-                texts[rec["id"]] = rec
+        wanted.setdefault(r["corpus"], set()).add(r["id"])
+    texts = texts_of(wanted)
     for k, r in enumerate(rows, first):
         rec = texts[r["id"]]
         print(f"=== [{k}] {r['id']} ({r['corpus']})")

@@ -159,3 +159,15 @@ def test_predict_table_is_not_cut_when_piped_and_unknown_says_why(trained_run, s
     assert str(seed_page) in res.stdout  # the whole id, not cut at 80 columns
     res = runner.invoke(app, ["predict", str(trained_run.run_dir), str(seed_page), "--min-proba", "0.99999"])
     assert res.exit_code == 0 and "unknown (below --min-proba)" in res.stdout
+
+
+def test_csv_with_explain_leaves_out_rule_tasks(tmp_path, corpora_dir, seed_page):
+    """Review: the CSV explain columns indexed every task, so a rule-answered region would fail."""
+    from arclf.training.trainer import train
+
+    res = train(ROOT / "configs" / "news-multitask.yaml", overrides=["data.sample=600", "cv.folds=2"], data_dir=corpora_dir,
+                output_dir=tmp_path / "run", use_cache=False)
+    out = runner.invoke(app, ["predict", str(res.run_dir), str(seed_page), "-f", "csv", "--explain", "--explain-k", "2"])
+    assert out.exit_code == 0, out.output
+    header = out.stdout.splitlines()[0].split(",")
+    assert header[-2:] == ["topic_explain", "source_type_explain"] and "region_explain" not in header
