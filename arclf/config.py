@@ -349,7 +349,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     if isinstance(data, dict):
         data.setdefault("name", path.stem)
     data = apply_overrides(data, overrides or [])
-    cfg = parse_config(data, origin=str(path), base=path.resolve().parent)
+    origin = f"{path} (with --set {', '.join(overrides)})" if overrides else str(path)  # an error may be in either
+    cfg = parse_config(data, origin=origin, base=path.resolve().parent)
     return cfg.set_origin(source=path.resolve(), overrides=list(overrides or []))
 
 

@@ -124,6 +124,6 @@ def test_overrides_and_error_paths_follow_the_form_the_user_wrote():
 
     cfg = load_config(ROOT / "configs" / "ant-sections.yaml", ["data.corpora.0.filename_regex=(?P<id>.*)", "data.sample=50"])
     assert cfg.data.corpora[0].filename_regex == "(?P<id>.*)" and cfg.data.sample == 50
-    with pytest.raises(ConfigError, match=r"ant-sections\.yaml: data\.sampel: unknown key") as info:
+    with pytest.raises(ConfigError, match=r"ant-sections\.yaml \(with --set data\.sampel=3\): data\.sampel: unknown key") as info:
         load_config(ROOT / "configs" / "ant-sections.yaml", ["data.sampel=3"])
     assert "corpora" not in str(info.value)

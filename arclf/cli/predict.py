@@ -55,10 +55,14 @@ def _stream_predictions(results, fmt: str, reasons: Optional[list] = None):
             if writer is None:
                 tasks, writer = list(p.tasks), csv.writer(sys.stdout)
                 explained = [t for t in tasks if why is not None and t in why]  # rule tasks have nothing to explain
-                writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores")]
+                writer.writerow(["id"] + [c for t in tasks for c in (t, f"{t}_proba", f"{t}_scores", f"{t}_answered_by",
+                                                                       f"{t}_evidence")]
                                 + [f"{t}_explain" for t in explained])
             writer.writerow([p.id] + [v for t in tasks for v in (p.tasks[t].label, _proba_text(p.tasks[t].proba),
-                                                                  json.dumps(p.tasks[t].scores, ensure_ascii=False))]
+                                                                  json.dumps(p.tasks[t].scores, ensure_ascii=False),
+                                                                  p.tasks[t].answered_by,
+                                                                  json.dumps(p.tasks[t].evidence, ensure_ascii=False)
+                                                                  if p.tasks[t].evidence is not None else "")]
                             + [json.dumps(why[t], ensure_ascii=False) for t in explained])
         n += 1
         if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii"):

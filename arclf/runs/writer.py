@@ -78,8 +78,26 @@ class RunWriter:
         return f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{config_hash}-{secrets.token_hex(2)}"
 
     def commit(self, *, link_latest: bool = True) -> Path:
-        """Rename the finished run into place; point ``latest`` at it unless ``link_latest`` is False."""
-        os.replace(self.path, self.final)
+        """Rename the finished run into place; point ``latest`` at it unless ``link_latest`` is False.
+
+        Raises
+        ------
+        ConfigError
+            Another process created the run folder meanwhile (two runs into one ``--output-dir``);
+            this run is not kept (the caller aborts it).
+        """
+        if self.final.exists():  # os.replace would merge into, or fail on, another run's folder
+            from arclf.errors import ConfigError
+
+            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
+                              "this run was not kept: name a new folder")
+        try:
+            os.replace(self.path, self.final)
+        except OSError as exc:  # lost the race between the check and the rename
+            from arclf.errors import ConfigError
+
+            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
+                              f"this run was not kept: name a new folder ({exc.strerror})") from None
         if not link_latest:
             return self.final
         link = self.parent / "latest"

@@ -134,3 +134,19 @@ def test_report_of_one_test_set_does_not_speak_of_folds(tmp_path):
     md = write_report(run).read_text(encoding="utf-8")
     assert "predefined split, trained on the rest and tested on `tst`" in md
     assert "over folds" not in md and "(on one test set)" in md and "### Per class (%, on one test set)" in md
+
+
+def test_a_run_folder_created_meanwhile_is_one_line_and_this_run_is_not_kept(tmp_path):
+    """A fresh-user test: two trainings into one --output-dir at once; the loser crashed with OSError."""
+    from arclf.errors import ConfigError
+    from arclf.runs.writer import RunWriter
+
+    writer = RunWriter(tmp_path, "same")
+    (writer.path / "metrics.json").write_text("{}")
+    (tmp_path / "same").mkdir()  # the other run committed first
+    (tmp_path / "same" / "metrics.json").write_text('{"theirs": 1}')
+    with pytest.raises(ConfigError, match=r"--output-dir .*same was created by another run while this one ran"):
+        writer.commit(link_latest=False)
+    writer.abort()
+    assert (tmp_path / "same" / "metrics.json").read_text() == '{"theirs": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same"]
