@@ -49,12 +49,13 @@ def _fail(message: str, code: int) -> None:
 
 
 def handle_errors(func):
-    """Turn known arclf errors into one line on stderr and a non-zero exit."""
+    """Turn known arclf errors into one line on stderr and a non-zero exit; show the progress of downloads."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with download_bars():
+                return func(*args, **kwargs)
         except ArclfError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
@@ -70,8 +71,11 @@ def handle_errors(func):
 def progress_bars(quiet: bool):
     """Yield a ``progress(stage, done, total)`` callback: rich bars on a terminal, else one stderr line
     per stage as it starts (for logs and redirected output), or None with ``quiet``."""
+    from arclf.util.progress import download_progress
+
     if quiet:
-        yield None
+        with download_progress(None):
+            yield None
         return
     if not sys.stderr.isatty():
         started: set = set()
@@ -83,18 +87,101 @@ def progress_bars(quiet: bool):
 
         yield log_line
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     bars: dict = {}
-    with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=False) as prog:
+    with _rich_progress() as prog, download_bars(prog):
         def callback(stage: str, done: int, total: int) -> None:
             if stage not in bars:
                 bars[stage] = prog.add_task(stage, total=total)
             prog.update(bars[stage], completed=done, total=total)
 
         yield callback
+
+
+def _rich_progress():
+    """A rich progress display on stderr: counts and time for stages, bytes, rate and time left for downloads."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
+    from rich.text import Text
+
+    class Amount(ProgressColumn):
+        columns = {True: (DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()),
+                   False: (MofNCompleteColumn(), TimeElapsedColumn())}
+
+        def render(self, task):
+            return Text(" ").join(c.render(task) for c in self.columns[bool(task.fields.get("bytes"))])
+
+    return Progress(TextColumn("{task.description:<18}"), BarColumn(), Amount(), console=Console(stderr=True),
+                    transient=False)
+
+
+@contextmanager
+def download_bars(prog=None):
+    """Show the progress of every download inside the block (bytes, rate, time left).
+
+    On a terminal: a bar in ``prog`` (a rich ``Progress``), or in a display of its own opened at
+    the first download. Otherwise (logs, redirected output): a line when a file starts, every
+    :data:`LOG_EVERY` seconds, and when it is complete.
+    """
+    from arclf.util.progress import download_progress
+
+    if not sys.stderr.isatty():
+        with download_progress(_DownloadLog()):
+            yield
+        return
+    state: dict = {"prog": prog, "own": None, "tasks": {}}
+
+    def callback(label: str, done: int, total) -> None:
+        if state["prog"] is None:
+            state["prog"] = state["own"] = _rich_progress()
+            state["own"].start()
+        if label not in state["tasks"]:
+            state["tasks"][label] = state["prog"].add_task(f"fetch {label}", total=total, completed=done, bytes=True)
+        state["prog"].update(state["tasks"][label], completed=done, total=total)
+
+    try:
+        with download_progress(callback):
+            yield
+    finally:
+        if state["own"] is not None:
+            state["own"].stop()
+
+
+#: Seconds between two progress lines of a download when stderr is not a terminal.
+LOG_EVERY = 10.0
+
+
+class _DownloadLog:
+    """Download progress as lines on stderr: started (or resumed), every :data:`LOG_EVERY` s, complete."""
+
+    def __init__(self):
+        self.files: dict = {}
+
+    def __call__(self, label: str, done: int, total) -> None:
+        import time
+
+        now = time.monotonic()
+        if label not in self.files:
+            self.files[label] = [now, done, now]  # started, bytes at start, last line
+            resumed = f"resuming at {_mb(done)} of " if done else ""
+            typer.echo(f"arclf: downloading {label} ({resumed}{_mb(total) if total else 'size unknown'})", err=True)
+            return
+        started, first, last = self.files[label]
+        rate = (done - first) / max(now - started, 1e-6)
+        if total is not None and done >= total:
+            typer.echo(f"arclf: {label}: {_mb(done - first)} in {now - started:.1f} s ({_mb(rate)}/s), verifying", err=True)
+            del self.files[label]
+        elif now - last >= LOG_EVERY:
+            self.files[label][2] = now
+            left = f", {(total - done) / rate:.0f} s left" if total and rate > 0 else ""
+            of = f" of {_mb(total)}" if total else ""
+            typer.echo(f"arclf: {label}: {_mb(done)}{of}, {_mb(rate)}/s{left}", err=True)
+
+
+def _mb(n: float) -> str:
+    if n >= 1e5:
+        return f"{n / 1e6:,.1f} MB"
+    return f"{n / 1e3:,.0f} kB" if n >= 1e3 else f"{n:,.0f} bytes"
 
 
 def _console(err: bool = False):

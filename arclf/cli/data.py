@@ -25,9 +25,8 @@ def data_fetch(
     from arclf.corpus.fetch import fetch
     from arclf.corpus.registry import CORPORA
 
-    with progress_bars(quiet) as progress:
-        cb = (lambda done, total: progress(f"fetch {name}", done, total or done)) if progress else None
-        path = fetch(name, url=url, dest_dir=dest, progress=cb)
+    with progress_bars(quiet):  # bytes, rate and time left of each file
+        path = fetch(name, url=url, dest_dir=dest)
     typer.echo(str(path))
     entry = CORPORA[name]
     typer.echo(f"arclf: {name}: licence {entry.licence}; cite: {entry.citation}", err=True)

@@ -63,7 +63,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def test_file_url_copy_is_verified(tiny, tmp_path):
     archive, data, entry = tiny
     calls = []
-    path = fetch("tiny", dest_dir=tmp_path / "dest", progress=lambda done, total: calls.append((done, total)))
+    path = fetch("tiny", dest_dir=tmp_path / "dest", progress=lambda label, done, total: calls.append((done, total)))
     assert path == tmp_path / "dest" / "tiny-v1.zip"
     assert path.read_bytes() == data and sha256_file(path) == entry["sha256"]
     assert calls[-1][0] == len(data) and len(calls) > 2
@@ -74,7 +74,7 @@ def test_loopback_http_download(tiny, server, tmp_path):
     archive, data, _ = tiny
     calls = []
     path = fetch("tiny", url=f"{server}/{archive.name}", dest_dir=tmp_path / "dest",
-                 progress=lambda done, total: calls.append((done, total)))
+                 progress=lambda label, done, total: calls.append((done, total)))
     assert path.read_bytes() == data
     assert calls[0] == (0, len(data)) and calls[-1] == (len(data), len(data))  # Content-Length known
 
