@@ -112,8 +112,11 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
     folder = Path(dest_dir).expanduser() if dest_dir is not None else cache_dir()
     missing = [d for d in downloads if force or not _verified(folder / d.filename, d.sha256)]
     if missing and offline():
-        raise DataError(f"{name}: not downloaded, and ARCLF_OFFLINE is set; run `arclf data fetch {name}` where there is "
-                        f"network (or unset ARCLF_OFFLINE), or put the corpus in the data folder (ARCLF_DATA)")
+        files = ", ".join(sorted({Path(d.filename).name for d in missing}))
+        raise DataError(f"{name}: not downloaded, and ARCLF_OFFLINE is set; run `arclf data fetch {name}` with network "
+                        f"(ARCLF_OFFLINE unset) or copy {files} from a machine that has it into {folder}"
+                        f"{'/' + str(Path(missing[0].filename).parent) if len(downloads) > 1 else ''}, or point "
+                        f"--data-dir / ARCLF_DATA at a folder that holds the corpus")
     mirror = os.environ.get("ARCLF_MIRROR")
     report = progress or report_download
     staged = []
@@ -156,8 +159,9 @@ def _fetch_one(name: str, download, source: str, folder: Path, report) -> Path:
                 part.unlink(missing_ok=True)
                 raise DataError(
                     f"{name}: checksum mismatch for {source} (expected sha256 {download.sha256}, got {digest}); "
-                    f"nothing was saved: the download is corrupt or the file changed upstream; run it again, "
-                    f"or get the file elsewhere and pass --url, or put it in $ARCLF_DATA")
+                    f"nothing was saved: the download is corrupt or the file changed upstream; run it again, or "
+                    f"fetch a good copy with {_elsewhere(name, download)}, or point --data-dir / ARCLF_DATA at a "
+                    f"folder that holds the corpus")
             os.replace(part, ok)
             return ok
     except KeyboardInterrupt:
@@ -217,6 +221,13 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass
+
+
+def _elsewhere(name: str, download) -> str:
+    """How to fetch ``download`` from another address."""
+    if len(CORPORA[name].downloads) == 1:
+        return f"`arclf data fetch {name} --url <address or file:// path>`"
+    return f"ARCLF_MIRROR=<base URL holding {Path(download.filename).name}>"
 
 
 def _progress_text(received) -> str:

@@ -116,7 +116,9 @@ def test_first_use_downloads_and_verifies_then_second_use_is_offline(mirror, emp
 
 def test_offline_without_the_corpus_says_what_to_fetch(empty_machine, monkeypatch):
     monkeypatch.setenv("ARCLF_OFFLINE", "1")
-    with pytest.raises(DataError, match=r"asnd: not downloaded, and ARCLF_OFFLINE is set; run `arclf data fetch asnd`"):
+    with pytest.raises(DataError, match=r"asnd: not downloaded, and ARCLF_OFFLINE is set; run `arclf data fetch asnd` with network \(ARCLF_OFFLINE "
+                                        r"unset\) or copy sm_news_ar_dev.csv, sm_news_ar_trn.csv, sm_news_ar_tst.csv from a "
+                                        r"machine that has it into .*cache/asnd/Arabic_Social_Media_News_Dataset_ASND, or"):
         load_corpus_cached("asnd")
     assert _files(empty_machine) == []
 
@@ -125,7 +127,7 @@ def test_a_corrupted_file_is_refused_and_not_cached(mirror, empty_machine, monke
     base, served, handler, _ = mirror
     (served / "sm_news_ar_trn.csv").write_bytes((served / "sm_news_ar_trn.csv").read_bytes()[:-10] + b"corrupted!")
     monkeypatch.setenv("ARCLF_MIRROR", base)
-    with pytest.warns(UserWarning), pytest.raises(DataError, match=r"asnd: checksum mismatch .*sm_news_ar_trn.csv.*nothing was saved"):
+    with pytest.warns(UserWarning), pytest.raises(DataError, match=r"asnd: checksum mismatch .*sm_news_ar_trn.csv.*nothing was saved.*ARCLF_MIRROR=<base URL holding sm_news_ar_trn.csv>"):
         load_corpus_cached("asnd")
     assert not (empty_machine / "asnd").exists()  # dev.csv was fine, but the corpus is not complete: not placed
     assert _files(empty_machine) == [f".downloads/{DEV.sha256}.ok"]  # kept, verified, for the next run

@@ -96,7 +96,7 @@ def test_present_file_with_a_wrong_hash_is_replaced(tiny, tmp_path):
 def test_wrong_checksum_leaves_nothing_behind(tiny, tmp_path, monkeypatch):
     _set_checksum(monkeypatch, "0" * 64)
     dest = tmp_path / "dest"
-    with pytest.raises(DataError, match=r"tiny: checksum mismatch .*expected sha256 0{64}, got [0-9a-f]{64}.*nothing was saved"):
+    with pytest.raises(DataError, match=r"tiny: checksum mismatch .*expected sha256 0{64}, got [0-9a-f]{64}.*nothing was saved.*`arclf data fetch tiny --url <address"):
         fetch("tiny", dest_dir=dest)
     assert list(dest.iterdir()) == []
 
