@@ -35,8 +35,13 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print arclf's version and exit.")) -> None:
+                                       help="Print arclf's version and exit."),
+          offline: bool = typer.Option(False, "--offline", help="Never download a corpus (as ARCLF_OFFLINE=1).")) -> None:
     """Arabic text classification: train from a config, compare runs, classify articles."""
+    if offline:
+        import os
+
+        os.environ["ARCLF_OFFLINE"] = "1"  # read by arclf.corpus.fetch, and inherited by worker processes
 
 
 DataDir = typer.Option(None, "--data-dir", envvar="ARCLF_DATA", help="Folder holding the corpora (or set ARCLF_DATA).")

@@ -267,3 +267,12 @@ def test_the_command_line_shows_progress_and_the_licence_once_then_fails_in_one_
     assert "arclf: downloading asnd sm_news_ar_tst.csv (12 bytes)" in err
     assert err[-1].startswith("arclf: error: asnd: checksum mismatch for ") and len([e for e in err if "error" in e]) == 1
     assert not (empty_machine / "asnd").exists()
+
+
+def test_offline_on_the_command_line(empty_machine, monkeypatch, capsys):
+    from arclf.cli.app import main
+
+    monkeypatch.setenv("ARCLF_OFFLINE", "")  # (restored after the test: --offline sets it)
+    assert main(["--offline", "data", "fetch", "asnd"]) == 2
+    assert capsys.readouterr().err.startswith("arclf: error: asnd: not downloaded, and ARCLF_OFFLINE is set")
+    assert _files(empty_machine) == []
