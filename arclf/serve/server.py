@@ -1,16 +1,19 @@
 """Run the classification service with uvicorn: :func:`serve`, what ``arclf serve`` calls.
 
 uvicorn handles SIGINT and SIGTERM by closing the listening socket, letting every request in
-flight finish, running the app's shutdown and returning (its graceful shutdown); :func:`serve`
-then returns too. With ``workers > 1`` uvicorn starts that many processes sharing one socket, each
+flight finish and running the app's shutdown (its graceful shutdown); :func:`serve` then returns,
+and ``arclf serve`` exits 0. With ``workers > 1`` uvicorn starts that many processes sharing one socket, each
 loading the bundle once (the settings travel in ``$ARCLF_SERVE_SETTINGS``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
+import threading
 from pathlib import Path
 
 from arclf.errors import ArclfError
@@ -34,6 +37,29 @@ def _check_address(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _ignore(signum, frame) -> None:
+    """Stands for the default SIGTERM action after uvicorn's graceful shutdown (see :func:`_sigterm_returns`)."""
+
+
+@contextlib.contextmanager
+def _sigterm_returns():
+    """Let SIGTERM end :func:`serve` by returning, as Ctrl-C does.
+
+    uvicorn handles SIGTERM itself (graceful shutdown), then restores the previous handler and
+    raises the signal again; with the default handler the process would die at that point, its
+    work done, with status -15. Here the restored handler does nothing, so ``serve`` returns and
+    ``arclf serve`` exits 0.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _ignore)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(bundle: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -74,7 +100,8 @@ def serve(bundle: str | Path, *, host: str = "127.0.0.1", port: int = 8000, work
     if workers == 1:
         app = create_app(bundle, max_records=max_records, max_body_bytes=max_body_bytes)
         _check_address(host, port)
-        uvicorn.run(app, **options)
+        with _sigterm_returns():
+            uvicorn.run(app, **options)
         return
     from arclf.bundle import load_predictor
 
@@ -84,7 +111,8 @@ def serve(bundle: str | Path, *, host: str = "127.0.0.1", port: int = 8000, work
     previous = os.environ.get(ENVIRONMENT_VARIABLE)
     os.environ[ENVIRONMENT_VARIABLE] = json.dumps(settings)
     try:
-        uvicorn.run("arclf.serve.app:app_from_environment", factory=True, workers=workers, **options)
+        with _sigterm_returns():
+            uvicorn.run("arclf.serve.app:app_from_environment", factory=True, workers=workers, **options)
     finally:
         if previous is None:
             os.environ.pop(ENVIRONMENT_VARIABLE, None)
