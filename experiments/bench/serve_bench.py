@@ -157,8 +157,12 @@ def main(argv=None) -> int:
         lat64, err64, wall64 = run_requests(port, batch_bodies, args.batches, args.max_seconds)
         cpu64 = server_cpu(server)
         load["batch"] = os.getloadavg()
-        latr, errr, wallr = run_requests(port, singles, args.rss_requests, args.max_seconds)
-        rss_end = server.memory_info().rss
+        rss_samples, latr, errr, deadline = [rss_start], [], 0, time.monotonic() + args.max_seconds
+        for _ in range(5):  # RSS after each fifth of the requests: growth, or a plateau?
+            lat, err, _ = run_requests(port, singles, args.rss_requests // 5, max(1.0, deadline - time.monotonic()))
+            latr, errr = latr + list(lat), errr + err
+            rss_samples.append(server.memory_info().rss)
+        rss_end = rss_samples[-1]
         load["rss"] = os.getloadavg()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -174,7 +178,8 @@ def main(argv=None) -> int:
         "in_process_batch64": inproc,
         "throughput_ratio": round(served / inproc["articles_per_s"], 3),
         "rss": {"requests": len(latr), "errors": errr, "start_mib": round(rss_start / 2**20, 1),
-                "end_mib": round(rss_end / 2**20, 1), "growth_mib": round((rss_end - rss_start) / 2**20, 1)},
+                "end_mib": round(rss_end / 2**20, 1), "growth_mib": round((rss_end - rss_start) / 2**20, 1),
+                "samples_mib": [round(x / 2**20, 1) for x in rss_samples]},
         "server_exit_code": code, "load_average_1_5_15": {k: [round(x, 2) for x in v] for k, v in load.items()},
         "machine": f"{os.cpu_count()} cores", "workers": args.workers, "articles": len(texts),
         "mean_article_chars": round(float(np.mean([len(t) for t in texts]))),
@@ -191,6 +196,7 @@ def main(argv=None) -> int:
     r = results["rss"]
     print(f"RSS: {r['start_mib']} MiB at start, {r['end_mib']} MiB after {r['requests']:,} more requests "
           f"({r['errors']} errors; growth {r['growth_mib']:+} MiB; load {load['rss'][0]:.1f})")
+    print(f"RSS every {r['requests'] // 5:,} requests (MiB): {', '.join(map(str, r['samples_mib']))}")
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
     return 0

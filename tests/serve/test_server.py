@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -53,14 +54,19 @@ class Server:
 
     def __init__(self, bundle, *args: str):
         self.port = free_port()
+        self.log = tempfile.TemporaryFile()  # not a pipe: a full pipe nobody reads would block the server
         self.proc = subprocess.Popen([*CLI, "serve", str(bundle), "--port", str(self.port), "--no-access-log", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def wait_ready(self, timeout: float = 180.0) -> "Server":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"arclf serve exited with {self.proc.returncode}: {self.proc.stderr.read()}")
+                raise AssertionError(f"arclf serve exited with {self.proc.returncode}: {self.output()}")
             try:
                 status, body = request(self.port, "GET", "/readyz", timeout=5)
                 if status == 200:
@@ -78,8 +84,6 @@ class Server:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
-            self.proc.stdout.close()
-            self.proc.stderr.close()
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +224,7 @@ def test_sigterm_lets_the_request_in_flight_finish(bundle, articles):
     assert head.startswith(b"HTTP/1.1 200"), head
     assert len(json.loads(payload)["predictions"]) == len(articles)
     assert srv.stop() == 0
+    assert "Waiting for connections to close" in srv.output()  # uvicorn's graceful shutdown waited for it
 
 
 def test_two_workers(bundle):
@@ -251,17 +256,15 @@ def test_a_taken_port_is_one_line(bundle):
     assert done.stderr.strip().splitlines() == [f"arclf: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
-def test_serve_is_a_library_function(bundle):
-    """What the CLI wraps, without a process: the app answers in-process over ASGI."""
+def asgi_call(app, method: str, path: str, body=None):
+    """``(status, decoded JSON)`` of one request to an ASGI app, in this process."""
     import asyncio
 
-    from arclf.serve import create_app
-
-    app = create_app(bundle, warm=False)
     sent = []
+    data = b"" if body is None else json.dumps(body).encode()
 
     async def call():
-        messages = [{"type": "http.request", "body": json.dumps({"texts": [ARABIC]}).encode(), "more_body": False}]
+        messages = [{"type": "http.request", "body": data, "more_body": False}]
 
         async def receive():
             return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -269,12 +272,25 @@ def test_serve_is_a_library_function(bundle):
         async def send(message):
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": "/v1/classify", "raw_path": b"/v1/classify", "query_string": b"",
-                 "headers": [(b"content-type", b"application/json")], "http_version": "1.1", "scheme": "http",
-                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": "", "app": app}
+        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+                 "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1),
+                 "root_path": "", "app": app}
         await app(scope, receive, send)
 
     asyncio.run(call())
-    assert sent[0]["status"] == 200
-    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+def test_serve_is_a_library_function(bundle):
+    """What the CLI wraps, without a process: the app answers over ASGI, and is not ready before its warm-up."""
+    from arclf.serve import create_app
+
+    app = create_app(bundle, warm=False)
+    assert asgi_call(app, "GET", "/readyz") == (503, {"ready": False, "status": "warming the kernels",
+                                                      "bundle_id": bundle_digest(bundle)})
+    status, body = asgi_call(app, "POST", "/v1/classify", {"texts": [ARABIC]})  # answered while warming, correctly
+    assert status == 200
     assert body["predictions"] == [p.to_dict() for p in arclf.predict(bundle, [ARABIC])]
+    app.state.service.warm()
+    assert asgi_call(app, "GET", "/readyz")[0] == 200
