@@ -128,7 +128,7 @@ class Service:
     def summary(self) -> dict:
         """The bundle as ``GET /version`` describes it."""
         cfg = self.meta.get("config") or {}
-        return {"id": self.bundle_id, "path": str(self.path), "run_id": self.meta.get("run_id"),
+        return {"id": self.bundle_id, "run_id": self.meta.get("run_id"),  # (no file path: not the clients' business)
                 "created": self.meta.get("created"), "arclf_version": self.meta.get("arclf_version"),
                 "data_fingerprint": self.meta.get("data_fingerprint"), "n_examples": self.meta.get("n_examples"),
                 "features": (cfg.get("features") or {}).get("kind"), "classifier": (cfg.get("classifier") or {}).get("kind"),
