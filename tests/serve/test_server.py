@@ -294,3 +294,27 @@ def test_serve_is_a_library_function(bundle):
     assert body["predictions"] == [p.to_dict() for p in arclf.predict(bundle, [ARABIC])]
     app.state.service.warm()
     assert asgi_call(app, "GET", "/readyz")[0] == 200
+
+
+def test_the_command_passes_its_options_to_serve(monkeypatch, tmp_path):
+    import arclf.serve.server as server
+    from arclf.cli import main
+
+    got = {}
+    monkeypatch.setattr(server, "serve", lambda bundle, **kw: got.update(bundle=bundle, **kw))
+    (tmp_path / "model.joblib").write_bytes(b"x")
+    assert main(["serve", str(tmp_path), "--host", "0.0.0.0", "--port", "9123", "--workers", "3", "--max-records", "7",
+                 "--max-body-mb", "0.5", "--no-access-log", "--log-level", "warning"]) == 0
+    assert got == {"bundle": tmp_path, "host": "0.0.0.0", "port": 9123, "workers": 3, "max_records": 7,
+                   "max_body_bytes": 512 * 1024, "log_level": "warning", "access_log": False}
+
+
+def test_without_the_serve_extra_the_command_says_what_to_install(monkeypatch, tmp_path, capsys):
+    from arclf.cli import main
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if FastAPI were not installed
+    for name in ("arclf.serve.server", "arclf.serve.app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert main(["serve", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("arclf: error: arclf serve needs FastAPI and uvicorn (fastapi is missing): "
+                                       "pip install 'arclf[serve]'\n")
