@@ -129,6 +129,20 @@ def test_records_keep_their_ids(server, bundle, articles):
     assert [p["topic"] for p in body["predictions"]] == [p.to_dict()["topic"] for p in expected]
 
 
+def test_concurrent_requests_get_the_same_answers(server, bundle, articles):
+    """Requests run in the threadpool at once share one predictor: every answer must still be its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [a["text"] for a in articles]
+    expected = {t: p.to_dict() for t, p in zip(texts, arclf.predict(bundle, texts))}
+    jobs = [texts[i % len(texts):] + texts[:i % len(texts)] for i in range(24)]  # 24 batches, rotated
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda batch: request(server.port, "POST", "/v1/classify", {"texts": batch}), jobs))
+    for batch, (status, body) in zip(jobs, answers):
+        assert status == 200
+        assert [{**p, "id": "0"} for p in body["predictions"]] == [{**expected[t], "id": "0"} for t in batch]
+
+
 def test_top_k_tasks_and_min_proba(server, articles):
     texts = [a["text"] for a in articles[:2]]
     status, body = request(server.port, "POST", "/v1/classify", {"texts": texts, "top_k": 1, "tasks": ["topic"]})
