@@ -13,6 +13,7 @@ FastAPI's ``/openapi.json``, ``/docs`` and ``/redoc``. Every 4xx answer is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -44,6 +45,10 @@ MAX_RECORDS = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024
 #: How :func:`arclf.serve.server.serve` hands the settings to worker processes (JSON).
 ENVIRONMENT_VARIABLE = "ARCLF_SERVE_SETTINGS"
+#: Batches of more characters than this are scored one at a time: they may reach numba's parallel kernels
+#: (from about a million n-grams), and numba's fallback threading layer (``workqueue``, used when neither
+#: OpenMP nor TBB is available) aborts the process when two threads enter parallel code at once.
+LARGE_BATCH_CHARS = 200_000
 #: A body declared over the limit but within this many times it is read (and dropped) before the 413.
 DRAIN_FACTOR = 8
 
@@ -104,6 +109,7 @@ class Service:
         self.bundle_id = bundle_digest(self.path, self.meta)
         self.max_records = int(max_records)
         self.ready = threading.Event()
+        self._large_batch = threading.Lock()
         self.status = "warming the kernels"
         self.tasks: dict = {}
 
@@ -144,9 +150,11 @@ class Service:
                 return _error(422, f"unknown task {unknown[0]!r}; this bundle answers {', '.join(self.task_names)}")
         texts = [t if isinstance(t, str) else {"text": t.text} for t in req.texts]
         ids = [str(i) if isinstance(t, str) or t.id is None else str(t.id) for i, t in enumerate(req.texts)]
+        large = sum(len(t) if isinstance(t, str) else len(t["text"]) for t in texts) > LARGE_BATCH_CHARS
         try:
-            preds = predict(self.predictor, texts, ids=ids, top_k=req.top_k, min_proba=req.min_proba, tasks=req.tasks,
-                            abstain=req.abstain)
+            with self._large_batch if large else contextlib.nullcontext():
+                preds = predict(self.predictor, texts, ids=ids, top_k=req.top_k, min_proba=req.min_proba,
+                                tasks=req.tasks, abstain=req.abstain)
         except InputError as exc:  # e.g. a saved page whose parsed body holds no Arabic
             return _error(422, str(exc))
         return JSONResponse({"bundle_id": self.bundle_id, "predictions": [p.to_dict() for p in preds]})
@@ -255,8 +263,6 @@ def create_app(bundle, *, max_records: int = MAX_RECORDS, max_body_bytes: int = 
     BundleError
         The bundle cannot be loaded.
     """
-    import contextlib
-
     service = Service(bundle, max_records=max_records)
 
     @contextlib.asynccontextmanager

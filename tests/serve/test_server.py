@@ -310,6 +310,21 @@ def test_serve_is_a_library_function(bundle):
     assert asgi_call(app, "GET", "/readyz")[0] == 200
 
 
+def test_large_batches_are_scored_one_at_a_time(bundle, monkeypatch):
+    import arclf.serve.app as serve_app
+
+    app = serve_app.create_app(bundle, warm=False)
+    monkeypatch.setattr(serve_app, "LARGE_BATCH_CHARS", 10)  # every batch counts as large
+    lock = app.state.service._large_batch
+    seen = []
+    real_predict = serve_app.predict
+    monkeypatch.setattr(serve_app, "predict", lambda *a, **kw: seen.append(lock.locked()) or real_predict(*a, **kw))
+    assert asgi_call(app, "POST", "/v1/classify", {"texts": [ARABIC, ARABIC]})[0] == 200
+    monkeypatch.setattr(serve_app, "LARGE_BATCH_CHARS", 10**9)
+    assert asgi_call(app, "POST", "/v1/classify", {"texts": [ARABIC]})[0] == 200
+    assert seen == [True, False]
+
+
 def test_the_command_passes_its_options_to_serve(monkeypatch, tmp_path):
     import arclf.serve.server as server
     from arclf.cli import main
