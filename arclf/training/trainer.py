@@ -228,7 +228,21 @@ def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, cr
              for t in cfg.tasks if t.name in heads}
     return Bundle(featurizer=featurizer, tasks=tasks,
                   meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
-                        "data_fingerprint": fingerprint, "n_examples": n_examples})
+                        "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": _headline(metrics)})
+
+
+def _headline(metrics: dict) -> dict:
+    """Per task, the run's scores a bundle carries: which split made them, accuracy, macro-F1, per-class F1."""
+    out = {}
+    for name, entry in metrics["tasks"].items():
+        cv = entry.get("cv")
+        if not cv:
+            continue
+        out[name] = {"split": cv.get("split"), "scheme": cv.get("scheme"), "folds": cv.get("folds"),
+                     "n_examples": entry.get("n_examples"), "accuracy": cv.get("accuracy", {}).get("mean"),
+                     "macro_f1": cv.get("macro_f1", {}).get("mean"), "macro_f1_std": cv.get("macro_f1", {}).get("std"),
+                     "per_class_f1": {k: v.get("f1", {}).get("mean") for k, v in (cv.get("per_class") or {}).items()}}
+    return out
 
 
 def _save_bundle(bundle, path: Path, run_id: str) -> None:
