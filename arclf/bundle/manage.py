@@ -12,7 +12,28 @@ from pathlib import Path
 
 from arclf.errors import BundleError
 
-__all__ = ["BundleInfo", "VerifyReport", "bundle_info", "verify_bundle", "convert_bundle"]
+__all__ = ["BundleInfo", "VerifyReport", "bundle_info", "verify_bundle", "convert_bundle", "headline_scores"]
+
+
+def headline_scores(metrics: dict) -> dict:
+    """Per task, the scores of a run that a bundle's manifest carries, from the run's ``metrics.json``.
+
+    Returns
+    -------
+    dict
+        Task -> ``split`` (which split made the scores), ``scheme``, ``folds``, ``n_examples``,
+        ``accuracy``, ``macro_f1``, ``macro_f1_std`` (means over folds) and ``per_class_f1``.
+    """
+    out = {}
+    for name, entry in (metrics.get("tasks") or {}).items():
+        cv = entry.get("cv")
+        if not cv:
+            continue
+        out[name] = {"split": cv.get("split"), "scheme": cv.get("scheme"), "folds": cv.get("folds"),
+                     "n_examples": entry.get("n_examples"), "accuracy": (cv.get("accuracy") or {}).get("mean"),
+                     "macro_f1": (cv.get("macro_f1") or {}).get("mean"), "macro_f1_std": (cv.get("macro_f1") or {}).get("std"),
+                     "per_class_f1": {k: (v.get("f1") or {}).get("mean") for k, v in (cv.get("per_class") or {}).items()}}
+    return out
 
 
 @dataclass
@@ -159,10 +180,13 @@ def convert_bundle(old: str | Path, new: str | Path, *, trust_pickle: bool = Fal
     if not isinstance(payload, dict) or payload.get("arclf_bundle") != 2:
         found = payload.get("arclf_bundle") if isinstance(payload, dict) else type(payload).__name__
         raise BundleError(f"{old}: not an arclf bundle of format 2 (found {found!r})")
+    metrics_file = old.parent / "metrics.json"  # the run folder's scores, which format 2 did not carry
     if "arrays" in payload:
         from arclf.bundle.archive import write_archive
 
         arrays = payload["arrays"]
+        if "metrics" not in arrays["meta"] and metrics_file.is_file():
+            arrays["meta"]["metrics"] = _scores(metrics_file)
         for t in arrays["tasks"].values():  # format 2 stored only LinearSVM heads this way
             t.setdefault("proba", "softmax")
             t.setdefault("classifier", {"type": "LinearSVM", "params": t.pop("svm_params", {})})
@@ -170,11 +194,23 @@ def convert_bundle(old: str | Path, new: str | Path, *, trust_pickle: bool = Fal
         from_manifest(manifest, members, old)  # the shapes fit together before anything is written
         write_archive(new, manifest, members)
     elif isinstance(payload.get("bundle"), Bundle):
-        payload["bundle"].save(new)
+        bundle = payload["bundle"]
+        if "metrics" not in bundle.meta and metrics_file.is_file():
+            bundle.meta["metrics"] = _scores(metrics_file)
+        bundle.save(new)
     else:
         raise BundleError(f"{old}: format-2 bundle without arrays or a Bundle (found {sorted(payload)})")
     verify_bundle(new)
     return new
+
+
+def _scores(metrics_file: Path) -> dict:
+    import json
+
+    try:
+        return headline_scores(json.loads(metrics_file.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _unpickle(file: Path):

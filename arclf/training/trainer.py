@@ -222,27 +222,15 @@ def _abstention(oof, labels: list, max_loss: float) -> dict:
 
 def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str, n_examples: int):
     from arclf import __version__
+    from arclf.bundle.manage import headline_scores
     from arclf.bundle.model import Bundle, TaskModel
 
     tasks = {t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level)
              for t in cfg.tasks if t.name in heads}
     return Bundle(featurizer=featurizer, tasks=tasks,
                   meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
-                        "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": _headline(metrics)})
+                        "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": headline_scores(metrics)})
 
-
-def _headline(metrics: dict) -> dict:
-    """Per task, the run's scores a bundle carries: which split made them, accuracy, macro-F1, per-class F1."""
-    out = {}
-    for name, entry in metrics["tasks"].items():
-        cv = entry.get("cv")
-        if not cv:
-            continue
-        out[name] = {"split": cv.get("split"), "scheme": cv.get("scheme"), "folds": cv.get("folds"),
-                     "n_examples": entry.get("n_examples"), "accuracy": cv.get("accuracy", {}).get("mean"),
-                     "macro_f1": cv.get("macro_f1", {}).get("mean"), "macro_f1_std": cv.get("macro_f1", {}).get("std"),
-                     "per_class_f1": {k: v.get("f1", {}).get("mean") for k, v in (cv.get("per_class") or {}).items()}}
-    return out
 
 
 def _save_bundle(bundle, path: Path, run_id: str) -> None:

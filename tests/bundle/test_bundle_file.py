@@ -177,15 +177,20 @@ def test_zip_bomb_and_shape_lies_are_refused(bundle_path, tmp_path):
 def test_convert_an_old_array_bundle(trained_run, tmp_path, seed_page):
     """A format-2 joblib bundle (as arclf wrote it before) converts to the same predictions, and only on request."""
     arrays = trained_run.bundle.to_arrays()
-    for t in arrays["tasks"].values():  # what format 2 held
+    arrays["meta"] = {k: v for k, v in arrays["meta"].items() if k != "metrics"}  # what format 2 held
+    for t in arrays["tasks"].values():
         t["svm_params"] = t.pop("classifier")["params"]
         del t["proba"]
-    old = tmp_path / "model.joblib"
+    (tmp_path / "run").mkdir()  # an old run folder: the bundle and the run's metrics.json
+    old = tmp_path / "run" / "model.joblib"
     joblib.dump({"arclf_bundle": 2, "arrays": arrays}, old, compress=3)
+    (tmp_path / "run" / "metrics.json").write_bytes((trained_run.run_dir / "metrics.json").read_bytes())
     with pytest.raises(BundleError, match="--trust-pickle"):
         convert_bundle(old, tmp_path / "new.arclf")
     res = runner.invoke(app, ["bundle", "convert", str(old), str(tmp_path / "new.arclf"), "--trust-pickle"])
     assert res.exit_code == 0, res.output
+    scores = bundle_info(tmp_path / "new.arclf").manifest["metrics"]["topic"]  # filled in from metrics.json
+    assert scores["macro_f1"] == trained_run.metrics["tasks"]["topic"]["cv"]["macro_f1"]["mean"]
     text = seed_page.read_text(encoding="utf-8")
     got = load_predictor(tmp_path / "new.arclf").predict_proba([text, SPORT])
     want = trained_run.bundle.predict_proba([text, SPORT])
