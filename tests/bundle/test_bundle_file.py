@@ -157,13 +157,19 @@ def test_other_format_version(bundle_path, tmp_path, version, advice):
     assert f"bundle format {version}" in message and f"reads format {FORMAT_VERSION}" in message and advice in message
 
 
-def test_zip_bomb_and_shape_lies_are_refused(bundle_path, tmp_path):
+def test_zip_bomb_and_shape_lies_are_refused(bundle_path, tmp_path, monkeypatch):
     with zipfile.ZipFile(bundle_path) as zf:
         manifest = json.loads(zf.read(MANIFEST))
     member = manifest["tasks"]["topic"]["members"]["idf"]
     bomb = _rewrite(bundle_path, tmp_path / "bomb.arclf", members={member: bytes(64 << 20)})  # 64 MiB of zeros
     with pytest.raises(BundleError, match="zip bomb"):
         load_predictor(bomb)
+    import arclf.bundle.archive as archive
+
+    monkeypatch.setattr(archive, "MAX_BYTES", bundle_path.stat().st_size)  # the honest bundle declares more
+    with pytest.raises(BundleError, match=r"members declare [\d,]+ bytes uncompressed .*zip bomb"):
+        load_predictor(bundle_path)
+    monkeypatch.undo()
     # a manifest that declares another shape than the array holds
     def lie(m):
         m["arrays"][member]["shape"] = [m["arrays"][member]["shape"][0] + 1]
