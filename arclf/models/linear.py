@@ -47,8 +47,9 @@ def linear_parts(clf) -> dict:
     classes = [c.item() if hasattr(c, "item") else c for c in np.asarray(clf.classes_)]
     if isinstance(clf, LinearScores):
         return {"type": clf.source, "classes": classes, "coef": clf.coef_, "intercept": clf.intercept_, "proba": clf.proba}
-    if name == "ComplementNB":  # predict_proba = softmax(X @ feature_log_prob_.T) for two classes or more
-        coef = np.asarray(clf.feature_log_prob_, dtype=np.float64)
+    if name == "ComplementNB":  # predict_proba = softmax(X @ feature_log_prob_.T) for two classes or more;
+        coef = np.asarray(clf.feature_log_prob_, dtype=np.float64)  # centred over classes, which the softmax
+        coef = coef - coef.mean(axis=0, keepdims=True)  # ignores, so explanations read it as they read the NB
         return {"type": name, "classes": classes, "coef": coef, "intercept": np.zeros(coef.shape[0]), "proba": "softmax"}
     if name == "LinearSVM":
         proba, dtype = "softmax", np.float32  # the solver's own weights are float32

@@ -126,3 +126,11 @@ def test_cli_passes_its_arguments(monkeypatch, tmp_path):
 def test_unknown_run_is_one_line(store):
     res = runner.invoke(app, ["export", "mlflow", "no-such-experiment", "--tracking-uri", store])
     assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_without_mlflow_installed_is_one_line(monkeypatch, store):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # as if `arclf[mlflow]` were not installed
+    res = runner.invoke(app, ["export", "mlflow", str(_two_runs()[0]), "--tracking-uri", store])
+    assert res.exit_code == 2 and res.stderr.strip() == "arclf: error: MLflow export needs mlflow: pip install 'arclf[mlflow]'"
