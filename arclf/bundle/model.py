@@ -212,6 +212,7 @@ def from_manifest(manifest: dict, members: dict, file) -> dict:
 #: File name of a bundle inside a run folder; ``model.joblib`` is the earlier, pickled format.
 BUNDLE_FILE = "model.arclf"
 OLD_BUNDLE_FILE = "model.joblib"
+MANIFEST_NAME = "manifest.json"
 
 
 def bundle_file(path: str | Path) -> Path:
@@ -301,4 +302,9 @@ def load_predictor(path: str | Path):
     """
     from arclf.bundle.arrays import ArrayPredictor
 
-    return ArrayPredictor(load_arrays(path))
+    arrays = load_arrays(path)
+    try:  # the manifest has no checksum of its own: a config edited into nonsense is refused here
+        return ArrayPredictor(arrays)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BundleError(f"{bundle_file(path)}: bundle corrupted or modified: {MANIFEST_NAME} config "
+                          f"({exc.__class__.__name__}: {exc})") from None

@@ -178,6 +178,14 @@ def test_zip_bomb_and_shape_lies_are_refused(bundle_path, tmp_path, monkeypatch)
         load_predictor(_rewrite(bundle_path, tmp_path / "lie.arclf", manifest=lie))
     with pytest.raises(BundleError, match="missing"):
         load_predictor(_rewrite(bundle_path, tmp_path / "short.arclf", drop={member}))
+    # the manifest carries no checksum of itself: a config edited into nonsense is one line too
+    def nonsense(m):
+        m["config"]["features"] = "nonsense"
+        return m
+    broken = _rewrite(bundle_path, tmp_path / "config.arclf", manifest=nonsense)
+    for load in (load_predictor, load_bundle, verify_bundle):
+        with pytest.raises(BundleError, match="bundle corrupted or modified"):
+            load(broken)
 
 
 def test_convert_an_old_array_bundle(trained_run, tmp_path, seed_page):
