@@ -1,7 +1,7 @@
 """Prediction from a bundle's arrays, without importing scikit-learn.
 
-A bundle of the default pipeline (hashed n-grams → TF-IDF → linear SVM with calibrated
-probabilities) is stored as plain arrays (see :mod:`arclf.bundle.model`). :class:`ArrayPredictor`
+A bundle (hashed n-grams → TF-IDF → a linear classifier, probabilities calibrated or the
+classifier's own) is stored as plain arrays (see :mod:`arclf.bundle.model`). :class:`ArrayPredictor`
 scores texts from those arrays with numpy and scipy only, so ``arclf predict`` on one article
 starts in well under a second instead of spending a second importing scikit-learn. It computes
 exactly what the scikit-learn pipeline computes: the same normalization tables, the same
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from arclf.models.scores import sigmoid, softmax, two_columns
+from arclf.models.scores import linear_proba, sigmoid, softmax, two_columns
 
 __all__ = ["ArrayPredictor", "feature_blocks"]
 
@@ -43,6 +43,9 @@ CHUNK_NNZ = 1_000_000
 class ArrayPredictor:
     """Scores texts with every task of an array bundle (the dict :func:`arclf.bundle.model.load_arrays` returns).
 
+    Every classifier kind is a linear map of TF-IDF followed by its probability map
+    (:func:`arclf.models.scores.linear_proba`) or a calibrator.
+
     Parameters
     ----------
     arrays : dict
@@ -52,7 +55,7 @@ class ArrayPredictor:
     ----------
     tasks : dict
         Task name -> its arrays and labels (``labels``, ``classes``, ``columns``, ``idf``, ``coef``,
-        ``intercept``, ``calibrator``).
+        ``intercept``, ``proba``, ``calibrator``).
     meta : dict
     """
 
@@ -127,10 +130,9 @@ class ArrayPredictor:
     @staticmethod
     def _proba(task: dict, decision: np.ndarray) -> np.ndarray:
         cal = task.get("calibrator")
-        scores = two_columns(decision)
-        if cal is None:  # uncalibrated margins: a softmax, documented as such in LinearSVM.predict_proba
-            return softmax(scores)
-        z = scores @ cal["coef"].T + cal["intercept"]
+        if cal is None:  # the classifier's own map (a softmax of margins for an uncalibrated LinearSVM)
+            return linear_proba(decision, task.get("proba", "softmax"))
+        z = two_columns(decision) @ cal["coef"].T + cal["intercept"]
         if z.shape[1] == 1:  # binary logistic regression (NumPy's exp: SciPy is not imported here)
             p1 = sigmoid(z[:, 0])
             return np.column_stack([1.0 - p1, p1])

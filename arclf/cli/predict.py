@@ -136,7 +136,7 @@ def _explain(model, inputs: List[str], stdin, preds, k: int, skip_bad: bool = Fa
 @app.command()
 @handle_errors
 def predict(
-    bundle: Path = typer.Argument(..., metavar="BUNDLE", help="A model.joblib, or a run folder (e.g. experiments/runs/<config>/latest)."),
+    bundle: Path = typer.Argument(..., metavar="BUNDLE", help="A model.arclf, or a run folder (e.g. experiments/runs/<config>/latest)."),
     inputs: List[str] = typer.Argument(..., metavar="INPUT", help="Files, folders, or - for standard input."),
     format: str = typer.Option("table", "--format", "-f", help="table, jsonl or csv."),
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Keep the k most probable labels per task."),

@@ -77,7 +77,7 @@ def report(
 @app.command()
 @handle_errors
 def evaluate(
-    bundle: Path = typer.Argument(..., metavar="BUNDLE", help="A model.joblib, or a run folder (e.g. experiments/runs/<config>/latest)."),
+    bundle: Path = typer.Argument(..., metavar="BUNDLE", help="A model.arclf, or a run folder (e.g. experiments/runs/<config>/latest)."),
     data: Path = typer.Option(..., "--data", exists=True, dir_okay=False,
                               help="YAML config naming the data to score (its data section; tasks may be left out)."),
     set_: List[str] = typer.Option([], "--set", help="Override a key of the --data config, e.g. --set data.sample=500 (repeatable)."),

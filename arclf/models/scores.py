@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["two_columns", "softmax", "sigmoid"]
+__all__ = ["two_columns", "softmax", "sigmoid", "linear_proba", "PROBA_MAPS"]
+
+#: How a linear classifier's decision values become probabilities (see :mod:`arclf.models.linear`).
+PROBA_MAPS = ("softmax", "ovr_logistic", "none")
 
 
 def two_columns(scores: np.ndarray) -> np.ndarray:
@@ -56,3 +59,26 @@ def softmax(z: np.ndarray, *, copy: bool = True) -> np.ndarray:
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-z))`` elementwise (NumPy's ``exp``; SciPy's ``expit`` may differ in the last bit)."""
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def linear_proba(decision: np.ndarray, proba: str) -> np.ndarray:
+    """Probabilities of shape (n_samples, n_classes) from decision values by the map ``proba``.
+
+    ``softmax``: softmax over :func:`two_columns`; ``ovr_logistic``: one :func:`sigmoid` per class
+    (``[1 - p, p]`` for a binary decision), each row divided by its sum, as scikit-learn's
+    ``OneVsRestClassifier.predict_proba``.
+
+    Raises
+    ------
+    ValueError
+        ``proba`` is ``none`` (the classifier needs a calibrator) or not in :data:`PROBA_MAPS`.
+    """
+    if proba == "softmax":
+        return softmax(two_columns(np.asarray(decision, dtype=np.float64)))
+    if proba == "ovr_logistic":
+        p = sigmoid(np.asarray(decision, dtype=np.float64))
+        if p.ndim == 1 or p.shape[1] == 1:
+            p = p.reshape(-1)
+            p = np.column_stack([1.0 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
+    raise ValueError(f"probability map {proba!r} gives no probabilities; expected one of {PROBA_MAPS[:2]}")

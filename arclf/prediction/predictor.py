@@ -64,7 +64,7 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     Parameters
     ----------
     bundle : Bundle, ArrayPredictor or path
-        A bundle, what :func:`arclf.bundle.model.load_predictor` returns, a ``model.joblib`` path or a
+        A bundle, what :func:`arclf.bundle.model.load_predictor` returns, a ``model.arclf`` path or a
         run folder (loaded with :func:`~arclf.bundle.model.load_predictor`: no scikit-learn import).
     texts : str, list of str or list of dict
         Texts, or records with ``text`` (and optional ``id``); a single string is one text.

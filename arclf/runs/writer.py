@@ -142,7 +142,7 @@ def write_run_folder(folder: Path, *, config: dict, metrics: dict, run: dict, mo
     oofs : dict of str to pandas.DataFrame, optional
         Out-of-fold predictions per task, written as ``oof/<task>.parquet``.
     save_model : callable(path, run_id), optional
-        Writes the model to ``path`` (``model.joblib``); ``run['bundle_bytes']`` records its size.
+        Writes the model to ``path`` (``model.arclf``); ``run['bundle_bytes']`` records its size.
     summary : callable(run) -> str, optional
         Makes the markdown written as ``report.md`` from the finished ``run`` record.
     link_latest : bool, default=False
@@ -172,12 +172,12 @@ def write_run_folder(folder: Path, *, config: dict, metrics: dict, run: dict, mo
                 for name, oof in oofs.items():
                     oof.to_parquet(path / "oof" / f"{name}.parquet", index=False)
             if save_model is not None:
-                save_model(path / "model.joblib", writer.final.name)
+                save_model(path / "model.arclf", writer.final.name)
             run["run_id"] = writer.final.name
             write_json(path / "metrics.json", metrics)
         run["timing"], run["wall_seconds"], run["peak_rss_mb"] = monitor.stages, monitor.wall_seconds, monitor.peak_rss_mb
         if save_model is not None:
-            run["bundle_bytes"] = (path / "model.joblib").stat().st_size
+            run["bundle_bytes"] = (path / "model.arclf").stat().st_size
         write_json(path / "run.json", run)
         if summary is not None:
             atomic_write_text(path / "report.md", summary(run))

@@ -142,7 +142,7 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     Parameters
     ----------
     bundle : Bundle or path
-        A bundle, a ``model.joblib`` or a run folder holding one.
+        A bundle, a ``model.arclf`` or a run folder holding one.
     config : Config, str or Path
         Names the evaluation data: its ``data`` section (corpora, label maps, ``sample``,
         ``min_chars``), ``seed`` and ``cache`` are used. ``tasks`` may be left out (every

@@ -222,13 +222,15 @@ def _abstention(oof, labels: list, max_loss: float) -> dict:
 
 def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str, n_examples: int):
     from arclf import __version__
+    from arclf.bundle.manage import headline_scores
     from arclf.bundle.model import Bundle, TaskModel
 
     tasks = {t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level)
              for t in cfg.tasks if t.name in heads}
     return Bundle(featurizer=featurizer, tasks=tasks,
                   meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
-                        "data_fingerprint": fingerprint, "n_examples": n_examples})
+                        "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": headline_scores(metrics)})
+
 
 
 def _save_bundle(bundle, path: Path, run_id: str) -> None:

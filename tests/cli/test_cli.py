@@ -87,9 +87,9 @@ def test_predict_skip_bad_with_nothing_readable_is_an_error(trained_run, tmp_pat
 
 
 def test_predict_truncated_bundle(trained_run, tmp_path, seed_page):
-    data = (trained_run.run_dir / "model.joblib").read_bytes()
-    (tmp_path / "model.joblib").write_bytes(data[:1000])
-    res = runner.invoke(app, ["predict", str(tmp_path / "model.joblib"), str(seed_page)])
+    data = (trained_run.run_dir / "model.arclf").read_bytes()
+    (tmp_path / "model.arclf").write_bytes(data[:1000])
+    res = runner.invoke(app, ["predict", str(tmp_path / "model.arclf"), str(seed_page)])
     assert res.exit_code == 2 and "truncated" in res.stderr
 
 

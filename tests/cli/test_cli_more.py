@@ -276,7 +276,7 @@ def test_compare_wiring(monkeypatch, tmp_path):
 # ----------------------------------------------------------------------------- report
 def test_report_on_a_trained_run(trained_run, tmp_path):
     run = tmp_path / "run"
-    shutil.copytree(trained_run.run_dir, run, ignore=shutil.ignore_patterns("model.joblib", "*.png", "report.md"))
+    shutil.copytree(trained_run.run_dir, run, ignore=shutil.ignore_patterns("model.arclf", "*.png", "report.md"))
     res = runner.invoke(app, ["report", str(run)])
     assert res.exit_code == 0, res.output
     written = [Path(line) for line in res.stdout.splitlines()]

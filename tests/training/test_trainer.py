@@ -14,7 +14,7 @@ from arclf.prediction.predictor import UNKNOWN, predict, predict_files
 def test_run_folder_is_complete(trained_run):
     run_dir = trained_run.run_dir
     assert run_dir is not None and run_dir.is_dir()
-    for name in ("config.yaml", "metrics.json", "run.json", "report.md", "model.joblib", "oof/topic.parquet"):
+    for name in ("config.yaml", "metrics.json", "run.json", "report.md", "model.arclf", "oof/topic.parquet"):
         assert (run_dir / name).exists(), name
     assert not any(p.name.startswith(".tmp-") for p in run_dir.parent.iterdir())
     run = json.loads((run_dir / "run.json").read_text())
@@ -88,10 +88,10 @@ def test_same_config_and_seed_give_same_metrics(trained_run, corpora_dir, tmp_pa
 
 
 def test_truncated_bundle(trained_run, tmp_path):
-    data = (trained_run.run_dir / "model.joblib").read_bytes()
-    bad = tmp_path / "model.joblib"
+    data = (trained_run.run_dir / "model.arclf").read_bytes()
+    bad = tmp_path / "model.arclf"
     bad.write_bytes(data[: len(data) // 2])
-    with pytest.raises(BundleError, match="truncated or not an arclf bundle"):
+    with pytest.raises(BundleError, match="truncated or damaged bundle"):
         load_bundle(bad)
     with pytest.raises(BundleError, match="no model bundle"):
         load_bundle(tmp_path / "missing")
@@ -334,7 +334,7 @@ def test_two_trainings_of_one_config_at_once_both_finish(tmp_path, corpora_dir):
     runs = sorted(p for p in (tmp_path / "experiments" / "runs" / "ant-sections").iterdir() if p.name != "latest")
     assert len(runs) == 2 and runs[0].name != runs[1].name
     for run in runs:
-        assert {"metrics.json", "run.json", "config.yaml", "model.joblib", "report.md"} <= {p.name for p in run.iterdir()}
+        assert {"metrics.json", "run.json", "config.yaml", "model.arclf", "report.md"} <= {p.name for p in run.iterdir()}
     assert (tmp_path / "experiments" / "runs" / "ant-sections" / "latest").resolve() in [r.resolve() for r in runs]
     assert not [p for p in runs[0].parent.iterdir() if p.name.startswith(".")]
 
