@@ -158,3 +158,22 @@ def test_bad_budget_is_refused(budget):
     with pytest.raises(ConfigError, match="--budget"):
         parse_budget(budget)
     assert parse_budget("10m") == 600 and parse_budget("90s") == 90 and parse_budget("1.5h") == 5400
+
+
+def test_cli_passes_the_parsed_options_to_the_library(monkeypatch, tmp_path):
+    import arclf.tuning
+
+    seen = {}
+
+    def fake_tune(config, **kwargs):
+        seen.update(kwargs, config=config)
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(arclf.tuning, "tune", fake_tune)
+    res = runner.invoke(app, ["tune", "c.yaml", "--budget", "90s", "--metric", "accuracy", "--max-model-mb", "12.5",
+                              "--set", "cv.folds=3", "--task", "section", "-o", str(tmp_path / "o"), "-q"])
+    assert res.exit_code == 2 and "stop here" in res.stderr
+    assert seen["budget"] == "90s" and seen["metric"] == "accuracy" and seen["max_model_mb"] == 12.5
+    assert seen["overrides"] == ["cv.folds=3"] and seen["task"] == "section" and seen["output_dir"] == tmp_path / "o"
+    res = runner.invoke(app, ["tune", "c.yaml", "--metric", "f1"])
+    assert res.exit_code == 2 and "--metric must be" in res.stderr
