@@ -280,19 +280,42 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
     best: tuple[float, str, int] | None = None  # (score, candidate, rung) of the best at the highest rung scored
     n_all = len(data.y)
 
+    base = next((c for c in candidates if not c.params), None)  # the config as given, scored on the holdout too
+
+    def refit_cost(cand) -> float:
+        store = stores.get(feature_key(cand.cfg))
+        unseen = n_all - (store.n_featurized_ if store else 0)
+        return costs.fold_seconds(cand, max(cand.last_rung, 0), len(sel)) + unseen * costs.featurize_rate
+
     def final_cost() -> float:
-        """Predicted seconds of the held-out refit of the best so far: featurizing the rows not seen, and the fit."""
+        """Predicted seconds of the held-out refits of the best so far and of the config as given."""
         if best is None:
             return 0.0
         cand = next(c for c in candidates if c.id == best[1])
-        store = stores.get(feature_key(cand.cfg))
-        unseen = n_all - (store.n_featurized_ if store else 0)
-        return costs.fold_seconds(cand, best[2], len(sel)) + unseen * costs.featurize_rate
+        extra = refit_cost(base) if base is not None and base is not cand and base.id in costs.folds else 0.0
+        return refit_cost(cand) + extra
+
+    def limit() -> float:
+        """When the last fit of the whole search must end."""
+        return end - margin - final_cost()
+
+    rung_limit = end
 
     def out_of_time(seconds: float = 0.0) -> bool:
-        return stop.is_set() or time.monotonic() + seconds > end - margin - final_cost()
+        nonlocal skipped
+        if stop.is_set():
+            return True
+        finish = time.monotonic() + seconds
+        if finish > limit():
+            skipped = True
+            return True
+        return finish > rung_limit
 
     for rung in plan:
+        # each rung gets an equal share of the time left, as successive halving gives each rung an equal
+        # share of the resource: a slow machine then halves fewer candidates instead of never reaching the last rung
+        now = time.monotonic()
+        rung_limit = now + max(0.0, limit() - now) / (len(plan) - rung.index)
         rows = np.sort(sel[slice_of < rung.slices])
         y = data.y[rows]
         folds = [Fold(i, tr, te) for i, (tr, te) in
@@ -321,7 +344,6 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
                 store = stores.get(key) or FeatureStore(group[0].cfg, data.texts)
                 unseen = len(rows) - int((store.where_[rows] >= 0).sum())
                 if out_of_time(unseen * costs.featurize_rate):
-                    skipped = True
                     done += len(group) * len(folds)
                     continue
                 stores[key] = store
@@ -339,9 +361,7 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
                 parallel = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")
                 for cand, fold, res in parallel(delayed(job)(c, f) for c in group for f in folds):
                     done += 1
-                    if res is None:
-                        skipped = True
-                    else:
+                    if res is not None:
                         results[(cand.id, fold.index)] = res
                         costs.record(cand, rung.index, len(fold.train), res[5])
                     show()
@@ -381,7 +401,14 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
             break
         ranked = sorted((c for c in alive if rung.index in c.scores and not c.status.startswith("over size")),
                         key=lambda c: (-c.scores[rung.index]["mean"], c.id))
-        keep = plan[rung.index + 1].candidates
+        if not ranked:
+            stopped = "budget"
+            break
+        for cand in alive:
+            if rung.index not in cand.scores and cand.status in ("not run", f"scored at rung {rung.index - 1}"):
+                cand.status = f"not run at rung {rung.index} (its share of the budget was spent)"
+        # the plan's count, or 1/eta of the candidates scored when the rung's time share ran out first
+        keep = min(plan[rung.index + 1].candidates, max(spec.finalists, math.ceil(len(ranked) / spec.eta)))
         for cand in ranked[keep:]:
             cand.status = f"eliminated at rung {rung.index}"
         alive = ranked[:keep]
@@ -393,8 +420,11 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
     return {"rungs": rungs, "n_rungs": len(plan), "stopped": stopped, "stores": stores, "costs": costs}
 
 
-def holdout_score(cfg: Config, data: SearchData, metric: str, store: FeatureStore | None = None):
+def holdout_score(cfg: Config, data: SearchData, metric: str, store: FeatureStore | None = None, release: bool = True):
     """Refit ``cfg`` on all selection rows and score it on the held-out slice.
+
+    ``store`` (counts featurized during the search) saves featurizing those rows again; with
+    ``release`` it forgets its counts once the matrix of all rows is made.
 
     Returns
     -------
@@ -406,7 +436,8 @@ def holdout_score(cfg: Config, data: SearchData, metric: str, store: FeatureStor
 
     store = store or FeatureStore(cfg, data.texts)
     rows = np.concatenate([data.selection, data.holdout])
-    X, Xf, _ = rung_matrices(store, rows, not uses_shared_counts(cfg))
+    shared = uses_shared_counts(cfg)
+    X, Xf, _ = rung_matrices(store, rows, not shared, need_counts=shared, release=release)
     y = data.y[rows]
     n_sel = len(data.selection)
     fold = Fold(0, np.arange(n_sel), np.arange(n_sel, len(rows)))

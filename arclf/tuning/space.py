@@ -12,7 +12,7 @@ A search space is YAML, either a ``search:`` section of the config itself or a f
         features.min_df: [1, 2, 3]
       eta: 3            # keep the best 1/eta of the candidates at each rung
       finalists: 2      # candidates that reach the last rung (all the selection rows)
-      min_rows: 800     # rows of the first rung
+      min_rows: 2000    # rows of the first rung
       inner_folds: 3    # duplicate-grouped folds that score candidates at each rung
       holdout: 0.2      # share of the rows kept out of the search for the winner's estimate
 
@@ -97,7 +97,7 @@ class SearchSpec(_Strict):
     candidates: Optional[int] = Field(default=None, ge=1)
     eta: int = Field(default=3, ge=2)
     finalists: int = Field(default=2, ge=1)
-    min_rows: int = Field(default=800, ge=20)
+    min_rows: int = Field(default=2000, ge=20)
     inner_folds: int = Field(default=3, ge=2)
     holdout: float = Field(default=0.2, gt=0, lt=0.5)
     metric: Literal["macro_f1", "accuracy", "weighted_f1"] = "macro_f1"

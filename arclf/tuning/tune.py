@@ -10,7 +10,8 @@ slice the search never saw. The output folder holds:
 ``leaderboard.csv``  the same, one row per candidate, one column per searched key and rung
 ``tune.json``        the schedule, the budget, why it stopped, and the winner's held-out estimate
 ``holdout.parquet``  the held-out rows (``id``, ``y_true``) and the winner's predictions (and the given config's)
-``runs/<id>/``       a run folder per candidate that reached the last rung (``arclf compare`` reads them)
+``runs/<id>/``       a run folder per finalist (``arclf compare`` reads them): the candidates of the last rung,
+                     or, when the search stopped early, the best ``finalists`` of the highest rung reached
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from arclf.config import Config, config_hash
 from arclf.errors import DataError
 from arclf.evaluation.folds import fold_metrics
-from arclf.training.dataset import Progress, no_progress
+from arclf.training.dataset import Progress, no_progress, release_free_memory
 from arclf.tuning.search import (Candidate, TuneStatus, draw_candidates, holdout_score, load_search_data,
                                  read_config_and_search, run_search)
 from arclf.tuning.space import effective_settings
@@ -165,7 +166,8 @@ def tune(config: str | Path, *, budget: str | float = "10m", metric: str | None 
     end = start + seconds
     outcome = run_search(data, candidates, spec, end=end, n_jobs=n_jobs or cfg.cv.n_jobs, max_model_mb=max_model_mb,
                          on_status=on_status, stop=stop, margin=10.0 + 5.0 * spec.finalists)  # outputs: ~5 s a run folder
-    stores, costs = outcome.pop("stores"), outcome.pop("costs")
+    stores = outcome.pop("stores")
+    outcome.pop("costs")
     winner = _winner(candidates)
     if winner is None:
         raise DataError(f"budget {seconds:.0f} s: no candidate finished the first rung "
@@ -173,15 +175,16 @@ def tune(config: str | Path, *, budget: str | float = "10m", metric: str | None 
     winner.status = "winner"
     if on_status:
         on_status(TuneStatus("held-out fit", seconds_left=max(0.0, start + seconds - time.monotonic())))
-    estimate = holdout_score(winner.cfg, data, spec.metric, stores.get(feature_key(winner.cfg)))
     base = next((c for c in candidates if not c.params), None)
+    keys = {feature_key(winner.cfg)} | ({feature_key(base.cfg)} if base is not None else set())
+    stores = {k: v for k, v in stores.items() if k in keys}  # the other settings' counts are not needed any more
+    release_free_memory()
+    shared = base is not None and feature_key(base.cfg) == feature_key(winner.cfg)
+    estimate = holdout_score(winner.cfg, data, spec.metric, stores.get(feature_key(winner.cfg)), release=not shared)
     baseline = None
     if base is not None and base is not winner and not stop.is_set() and base.scores:
         store = stores.get(feature_key(base.cfg))
-        cost = costs.fold_seconds(base, base.last_rung, len(data.selection)) + \
-            (len(data.y) - (store.n_featurized_ if store else 0)) * costs.featurize_rate
-        if time.monotonic() + cost < end - 5:  # only when the budget allows it
-            baseline = holdout_score(base.cfg, data, spec.metric, store)
+        baseline = holdout_score(base.cfg, data, spec.metric, store)  # its cost was kept out of the search's time
     del stores
     comparison = _compare(data, estimate, baseline)
     split = f"holdout: {len(data.holdout)} rows, 1/{max(2, round(1 / spec.holdout))} of the task's rows, whole duplicate groups, stratified"
@@ -348,7 +351,9 @@ def _write_outputs(folder: Path, candidates, board, best_cfg, summary, data, cfg
     atomic_write_text(folder / "leaderboard.md", leaderboard_markdown(board, summary))
     atomic_write_text(folder / "leaderboard.csv", leaderboard_csv(board))
     top = max((c.last_rung for c in candidates), default=-1)
-    finalists = [c for c in candidates if c.last_rung == top and top >= 0 and top in c.predictions]
+    reached = sorted((c for c in candidates if c.last_rung == top and top >= 0 and top in c.predictions),
+                     key=lambda c: (c.status != "winner", -c.scores[top]["mean"], c.id))
+    finalists = reached[: summary["schedule"]["finalists"]]  # the best of the highest rung reached, when stopped early
     summary["runs"] = [write_candidate_run(folder / "runs" / c.id, c, data, cfg, created, top) for c in finalists]
     summary["runs"] = [str(Path(p).relative_to(folder)) for p in summary["runs"]]
 
