@@ -51,9 +51,10 @@ class Candidate:
         The searched keys and their values (``{}`` for the config as given).
     cfg : Config
     scores : dict of int to dict
-        Rung index -> ``{'rows', 'mean', 'std', 'values', 'est_mb', 'seconds'}``.
+        Rung index (0-based) -> ``{'rows', 'mean', 'std', 'values', 'est_mb', 'seconds'}``.
     status : str
-        ``eliminated at rung k``, ``finalist``, ``over size limit``, ``stopped (budget)``, ...
+        ``winner``, ``finalist``, ``eliminated at rung k``, ``stopped at rung k (budget)``, ``over size limit``,
+        ``not run``, ... (rungs counted from 1 in statuses and leaderboards, from 0 in ``scores`` and ``tune.json``)
     """
 
     id: str
@@ -387,7 +388,7 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
             if max_model_mb is not None and est > max_model_mb:
                 cand.status = f"over size limit ({est:.1f} MB estimated)"
             else:
-                cand.status = f"scored at rung {rung.index}"
+                cand.status = f"scored at rung {rung.index + 1}"
                 mean = cand.scores[rung.index]["mean"]
                 if best is None or rung.index > best[2] or mean > best[0]:
                     best = (mean, cand.id, rung.index)
@@ -405,16 +406,16 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
             stopped = "budget"
             break
         for cand in alive:
-            if rung.index not in cand.scores and cand.status in ("not run", f"scored at rung {rung.index - 1}"):
-                cand.status = f"not run at rung {rung.index} (its share of the budget was spent)"
+            if rung.index not in cand.scores and cand.status in ("not run", f"scored at rung {rung.index}"):
+                cand.status = f"not run at rung {rung.index + 1} (its share of the budget was spent)"
         # the plan's count, or 1/eta of the candidates scored when the rung's time share ran out first
         keep = min(plan[rung.index + 1].candidates, max(spec.finalists, math.ceil(len(ranked) / spec.eta)))
         for cand in ranked[keep:]:
-            cand.status = f"eliminated at rung {rung.index}"
+            cand.status = f"eliminated at rung {rung.index + 1}"
         alive = ranked[:keep]
     for cand in candidates:
         if cand.status.startswith("scored at rung"):
-            cand.status = "finalist" if cand.last_rung == len(plan) - 1 else f"stopped at rung {cand.last_rung} ({stopped})"
+            cand.status = "finalist" if cand.last_rung == len(plan) - 1 else f"stopped at rung {cand.last_rung + 1} ({stopped})"
         elif cand.status == "not run" and stopped != "complete":
             cand.status = f"not run ({stopped})"
     return {"rungs": rungs, "n_rungs": len(plan), "stopped": stopped, "stores": stores, "costs": costs}

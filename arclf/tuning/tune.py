@@ -268,7 +268,7 @@ def leaderboard_rows(candidates: list[Candidate], spec) -> list[dict]:
     rows = []
     for c in candidates:
         top = c.last_rung
-        row = {"id": c.id, "status": c.status, "rung": top if top >= 0 else None,
+        row = {"id": c.id, "status": c.status, "rung": top + 1 if top >= 0 else None,
                "rows": c.scores[top]["rows"] if top >= 0 else None,
                spec.metric: round(c.scores[top]["mean"], 4) if top >= 0 else None,
                "std": round(c.scores[top]["std"], 4) if top >= 0 else None,
@@ -281,7 +281,7 @@ def leaderboard_rows(candidates: list[Candidate], spec) -> list[dict]:
                 node = node.get(part) if isinstance(node, dict) else None
             row[k] = node
         for r, s in sorted(c.scores.items()):
-            row[f"rung{r}"] = round(s["mean"], 4)
+            row[f"rung{r + 1}"] = round(s["mean"], 4)
         rows.append(row)
     rows.sort(key=lambda r: (-(r["rung"] if r["rung"] is not None else -1), -(r[spec.metric] or 0), r["id"]))
     for i, r in enumerate(rows):
@@ -313,7 +313,7 @@ def leaderboard_markdown(rows: list[dict], summary: dict) -> str:
                   f"paired bootstrap p = {boot['p_value']:.3g}; McNemar p = {cmp['mcnemar']['p_value']:.3g}.", ""]
     sched = summary["schedule"]
     lines += [f"Stopped: {summary['stopped']}. {sched['candidates']} candidates, rungs "
-              + ", ".join(f"{r['index']}: {r['completed']}/{r['candidates']} on {r['rows']} rows" for r in sched["rungs"])
+              + ", ".join(f"{r['index'] + 1}: {r['completed']}/{r['candidates']} on {r['rows']} rows" for r in sched["rungs"])
               + f" (of {sched['n_rungs_planned']} planned); eta {sched['eta']}, {sched['inner_folds']} inner folds.", ""]
     if not rows:
         return "\n".join(lines)

@@ -58,7 +58,7 @@ def test_leaderboard_and_summary_are_written(tuned):
     assert rows[0]["status"] == "winner" and rows[0]["id"] == summary["winner"]["id"]
     assert [r["index"] for r in summary["schedule"]["rungs"]] == [0, 1] and summary["stopped"] == "complete"
     assert sum(r["status"] == "finalist" for r in rows) == 1  # the other finalist won
-    assert sum(r["status"].startswith("eliminated at rung 0") for r in rows) == 4
+    assert sum(r["status"] == "eliminated at rung 1" for r in rows) == 4
     md = (out / "leaderboard.md").read_text()
     assert "optimistic" in md and "tune-holdout" in md and "| rank | id | status |" in md
 
