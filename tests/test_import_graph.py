@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "arclf"
 #: The stages in data-flow order; a stage may import itself and any stage before it.
 #: ``errors`` and ``util`` are the plumbing every stage uses.
 STAGES = ["errors", "util", "config", "text", "corpus", "features", "models", "evaluation", "runs", "bundle",
-          "prediction", "serve", "training", "export", "cli"]
+          "prediction", "serve", "training", "tuning", "export", "cli"]
 
 
 def _module_name(path: Path) -> str:

@@ -39,6 +39,7 @@ def test_wheel_ships_every_label_file(wheel):
     assert {f"arclf/resources/labels/{name}" for name in SHIPPED} <= names
     # the place tagger's and attribution's data: without them a plain install has no region
     assert {"arclf/resources/places/places.yaml", "arclf/resources/places/outlets.yaml"} <= names
+    assert "arclf/resources/tuning/arabic-news.yaml" in names  # arclf tune's default search space
 
 
 def test_numpy_floor_allows_the_numpy_api_the_code_calls():
