@@ -112,7 +112,8 @@ def fetch(name: str, *, url: str | None = None, dest_dir: str | os.PathLike | No
     folder = Path(dest_dir).expanduser() if dest_dir is not None else cache_dir()
     missing = [d for d in downloads if force or not _verified(folder / d.filename, d.sha256)]
     if missing and offline():
-        files = ", ".join(sorted({Path(d.filename).name for d in missing}))
+        names = sorted({Path(d.filename).name for d in missing})
+        files = ", ".join(names) if len(names) <= 3 else f"its {len(names)} files ({names[0]} ... {names[-1]})"
         raise DataError(f"{name}: not downloaded, and ARCLF_OFFLINE is set; run `arclf data fetch {name}` with network "
                         f"(ARCLF_OFFLINE unset) or copy {files} from a machine that has it into {folder}"
                         f"{'/' + str(Path(missing[0].filename).parent) if len(downloads) > 1 else ''}, or point "
