@@ -232,7 +232,6 @@ def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, cr
                         "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": headline_scores(metrics)})
 
 
-
 def _save_bundle(bundle, path: Path, run_id: str) -> None:
     bundle.meta["run_id"] = run_id
     bundle.save(path)
