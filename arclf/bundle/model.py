@@ -1,7 +1,8 @@
 """Model bundles: every task's fitted pipeline in one joblib file, with labels and metadata.
 
 A bundle holds one shared, stateless *featurizer* (normalization + hashed n-grams) and, per task,
-a fitted *head* (TF-IDF + classifier). On disk (``model.joblib``, written atomically) a bundle of
+a fitted *head* (TF-IDF + classifier); a task whose config gives it its own ``normalize`` /
+``features`` has its own featurizer, rebuilt like the shared one from the resolved config. On disk (``model.joblib``, written atomically) a bundle of
 the default linear-SVM pipeline is stored as plain arrays — kept columns, idf, weights, intercepts
 and the calibration map — plus the resolved config that rebuilds the featurizer. That keeps it
 small and lets :func:`load_predictor` score texts without importing scikit-learn
@@ -29,13 +30,19 @@ BUNDLE_FORMAT = 2
 
 @dataclass
 class TaskModel:
-    """One task of a bundle: its name, the schema field it predicts, its labels and its fitted head."""
+    """One task of a bundle: its name, the schema field it predicts, its labels and its fitted head.
+
+    ``featurizer`` is the task's own featurizer when its config gives it its own ``normalize`` /
+    ``features`` (None: the bundle's). It is stateless and rebuilt from the resolved config, so
+    the bundle's arrays need nothing more to describe it.
+    """
 
     name: str
     field: str
     labels: list
     head: object  # sklearn Pipeline([('tfidf', ...), ('clf', ...)])
     level: str | None = None
+    featurizer: object = None
 
 
 @dataclass
@@ -59,7 +66,11 @@ class Bundle:
         """The full four-step sklearn ``Pipeline`` (normalize, features, tfidf, clf) of one task."""
         from sklearn.pipeline import Pipeline
 
-        return Pipeline(self.featurizer.steps + self.tasks[task].head.steps)
+        return Pipeline(self.featurizer_of(task).steps + self.tasks[task].head.steps)
+
+    def featurizer_of(self, task: str):
+        """The featurizer ``Pipeline([('normalize', ...), ('features', ...)])`` that task ``task`` reads."""
+        return self.tasks[task].featurizer or self.featurizer
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
         """``{task: (classes, proba of shape (n_texts, n_classes))}``, featurizing the texts once.
@@ -75,9 +86,13 @@ class Bundle:
             self._arrays = ArrayPredictor(arrays) if arrays else False
         if self._arrays:
             return self._arrays.predict_proba(texts, tasks)
-        X = self.featurizer.transform(list(texts))
-        return {name: (list(self.tasks[name].head.classes_), self.tasks[name].head.predict_proba(X))
-                for name in tasks or list(self.tasks)}
+        out, counts = {}, {}
+        for name in tasks or list(self.tasks):  # one featurization per distinct featurizer
+            featurizer = self.featurizer_of(name)
+            if id(featurizer) not in counts:
+                counts[id(featurizer)] = featurizer.transform(list(texts))
+            out[name] = (list(self.tasks[name].head.classes_), self.tasks[name].head.predict_proba(counts[id(featurizer)]))
+        return out
 
     def to_arrays(self) -> dict | None:
         """The plain-array form of this bundle, or None if a head is not TF-IDF + linear SVM."""
@@ -149,15 +164,22 @@ def _rebuild(arrays: dict) -> Bundle:
 
     cfg = parse_config(arrays["meta"]["config"])
     featurizer = build_featurizer(cfg).fit([""])
+    own = {}  # a featurizer per distinct per-task setting, shared by the tasks that have it
+    for sub, names in cfg.featurizer_groups([n for n in arrays["tasks"] if any(t.name == n for t in cfg.tasks)]):
+        if (sub.normalize, sub.features) != (cfg.normalize, cfg.features):
+            shared = build_featurizer(sub).fit([""])
+            own.update({n: (sub, shared) for n in names})
     tasks = {}
     for name, t in arrays["tasks"].items():
-        tfidf = HashedTfidf.from_arrays(t["columns"], t["idf"], t["n_features_in"], **build_tfidf(cfg.features).get_params())
+        sub, task_featurizer = own.get(name, (cfg, None))
+        tfidf = HashedTfidf.from_arrays(t["columns"], t["idf"], t["n_features_in"], **build_tfidf(sub.features).get_params())
         clf = LinearSVM.from_coef(t["coef"], t["intercept"], t["classes"], params=t["svm_params"])
         if t["calibrator"] is not None:
             c = t["calibrator"]
             cal = ScoreCalibrator.from_arrays(np.asarray(c["classes"], dtype=object), c["coef"], c["intercept"])
             clf = CalibratedLinear.from_parts(clf, cal, folds=cfg.classifier.calibration_folds, seed=cfg.seed)
-        tasks[name] = TaskModel(name, t["field"], list(t["labels"]), Pipeline([("tfidf", tfidf), ("clf", clf)]), t["level"])
+        tasks[name] = TaskModel(name, t["field"], list(t["labels"]), Pipeline([("tfidf", tfidf), ("clf", clf)]), t["level"],
+                                featurizer=task_featurizer)
     return Bundle(featurizer=featurizer, tasks=tasks, meta=arrays["meta"])
 
 
