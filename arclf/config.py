@@ -94,6 +94,9 @@ class TaskSpec(_Strict):
     abstain: Optional[float] = Field(
         default=None, gt=0, lt=1, description="answer 'unknown' below per-class probability thresholds fitted on "
                                                "out-of-fold predictions so that this share of right answers is lost")
+    abstain_by: Literal["probability", "novelty"] = Field(
+        default="probability", description="probability: per-class thresholds on the top probability; novelty: a "
+                                           "detector of unseen classes fitted on simulated ones (arclf.evaluation.novelty)")
     # this task's own featurizer: keys given here override the top-level `normalize` / `features`
     # (merged by Config; None = the top-level ones). Tasks with equal settings share one featurization.
     normalize: Optional["NormalizeSpec"] = None
@@ -236,6 +239,16 @@ class Config(_Strict):
         if all(t.source != "model" for t in v):
             raise ValueError("every task is answered by a rule (source: mentions); give at least one task to train")
         return v
+
+    @model_validator(mode="after")
+    def _novelty_needs_svm(self):
+        spec = self.classifier
+        if spec.kind != "linear_svm" or spec.class_weight is not None or spec.calibration == "none":
+            for i, t in enumerate(self.tasks):
+                if t.abstain is not None and t.abstain_by == "novelty":
+                    raise ValueError(f"tasks.{i}.abstain_by: novelty needs classifier.kind linear_svm with calibrated "
+                                     "probabilities and no class_weight; use abstain_by: probability")
+        return self
 
     def for_task(self, name: str) -> "Config":
         """This config with task ``name``'s own ``normalize`` / ``features`` in place of the top-level ones.

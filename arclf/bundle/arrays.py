@@ -144,11 +144,17 @@ class ArrayPredictor:
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
         """``{task: (classes, proba of shape (n_texts, n_classes))}`` for every task (or ``tasks``)."""
+        return {name: (classes, proba) for name, (classes, proba, _) in self.predict_scores(texts, tasks).items()}
+
+    def predict_scores(self, texts: list[str], tasks=None) -> dict:
+        """``{task: (classes, proba, decision values)}``, both of shape (n_texts, n_classes) (decision
+        values: (n_texts, 1) for two classes), for every task (or ``tasks``)."""
         texts, out, counts = list(texts), {}, {}
         for name in tasks or list(self.tasks):  # one featurization per distinct featurizer
             steps, blocks, sublinear = self._settings[name]
             if (steps, blocks) not in counts:
                 counts[steps, blocks] = self._counts(texts, steps, blocks)
             task = self.tasks[name]
-            out[name] = (list(task["classes"]), self._proba(task, self._decision(task, *counts[steps, blocks], sublinear)))
+            decision = self._decision(task, *counts[steps, blocks], sublinear)
+            out[name] = (list(task["classes"]), self._proba(task, decision), decision)
         return out

@@ -79,19 +79,31 @@ class Bundle:
         :class:`~arclf.bundle.arrays.ArrayPredictor` that ``arclf predict`` uses, so a text gets the
         same probabilities from the API, the CLI and a saved bundle.
         """
+        return {name: (classes, proba) for name, (classes, proba, _) in self.predict_scores(texts, tasks).items()}
+
+    def predict_scores(self, texts: list[str], tasks=None) -> dict:
+        """``{task: (classes, proba, decision values or None)}``, featurizing the texts once per featurizer.
+
+        Decision values (shape (n_texts, n_classes), or (n_texts, 1) for two classes) are None for a
+        classifier without a decision function.
+        """
         if getattr(self, "_arrays", None) is None:
             from arclf.bundle.arrays import ArrayPredictor
 
             arrays = self.to_arrays()
             self._arrays = ArrayPredictor(arrays) if arrays else False
         if self._arrays:
-            return self._arrays.predict_proba(texts, tasks)
+            return self._arrays.predict_scores(texts, tasks)
         out, counts = {}, {}
         for name in tasks or list(self.tasks):  # one featurization per distinct featurizer
-            featurizer = self.featurizer_of(name)
+            featurizer, head = self.featurizer_of(name), self.tasks[name].head
             if id(featurizer) not in counts:
                 counts[id(featurizer)] = featurizer.transform(list(texts))
-            out[name] = (list(self.tasks[name].head.classes_), self.tasks[name].head.predict_proba(counts[id(featurizer)]))
+            X = counts[id(featurizer)]
+            decision = head.decision_function(X) if hasattr(head, "decision_function") else None
+            if decision is not None and decision.ndim == 1:
+                decision = decision[:, None]
+            out[name] = (list(head.classes_), head.predict_proba(X), decision)
         return out
 
     def to_arrays(self) -> dict | None:

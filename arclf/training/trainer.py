@@ -27,6 +27,7 @@ from arclf.training.cv import cross_validate_task, fit_final, to_hash_space, use
 from arclf.training.dataset import (Progress, duplicate_groups, load_rows, no_progress, release_free_memory, task_labels,
                                     task_rows, text_digests)
 from arclf.training.featurize import featurize_counts
+from arclf.training.novelty import MIN_CLASSES, fit_novelty_detector
 
 __all__ = ["train", "TrainResult", "DEFAULT_RUNS_ROOT"]
 
@@ -143,9 +144,14 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
             with mon.stage(f"cv+fit:{task.name}" if run_cv else f"fit:{task.name}"):  # the final fit runs in the folds' pool
                 head, evaluation = _fit_task(gcfg, X, rows, y, cols, dup_groups, kept, task.name, run_cv, progress)
             if evaluation is not None:
-                entry["cv"], entry["folds"], oofs[task.name], fold_seconds[task.name] = evaluation
+                entry["cv"], entry["folds"], oofs[task.name], fold_seconds[task.name], decision = evaluation
                 if task.abstain:
-                    abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain)
+                    detector = None
+                    if task.abstain_by == "novelty" and len(entry["labels"]) >= MIN_CLASSES:
+                        with mon.stage(f"novelty:{task.name}"):
+                            detector = fit_novelty_detector(gcfg, X, rows, y, dup_groups[rows])
+                    abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain,
+                                                                              decision, detector)
             heads[task.name] = to_hash_space(head, kept, n_hash)
             metrics["tasks"][task.name] = entry
         del X  # the matrix is most of the memory; the next group, saving and the report figures do not need it
@@ -204,29 +210,50 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     sources = [cols["source"][i] for i in rows]
     splits = [cols["split"][i] for i in rows]
     ids = [cols["id"][i] for i in rows]
-    block, per_fold, oof, (_, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
+    block, per_fold, oof, (decision, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
                                                                               splits, progress, name, kept)
     if calibrator is not None:
         head.steps[-1] = ("clf", CalibratedLinear.from_parts(head.named_steps["clf"], calibrator,
                                                              folds=cfg.classifier.calibration_folds, seed=cfg.seed))
-    return head, (block, per_fold, oof, seconds)
+    return head, (block, per_fold, oof, seconds, decision)
 
 
-def _abstention(oof, labels: list, max_loss: float) -> dict:
-    """Thresholds fitted on all out-of-fold rows, and their in-domain cost measured cross-fitted."""
+def _abstention(oof, labels: list, max_loss: float, decision=None, detector: dict | None = None) -> dict:
+    """The task's abstention rule fitted on all out-of-fold rows, and its in-domain cost measured cross-fitted.
+
+    Per-class probability thresholds always (``thresholds``); with a novelty ``detector`` (and the
+    out-of-fold ``decision`` values aligned with ``oof``), per-class thresholds on its novelty
+    score too (``novelty``), and the cost is that of the novelty rule.
+    """
     from arclf.evaluation.abstention import abstains, fit_thresholds
+    from arclf.evaluation.novelty import fit_novelty_thresholds, novel
 
     proba = oof[[f"proba:{lab}" for lab in labels]].to_numpy()
     y, folds = oof["y_true"].to_numpy(dtype=object), oof["fold"].to_numpy()
-    lost = np.zeros(len(y), dtype=bool)
+    right = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y
+    lost = {"probability": np.zeros(len(y), dtype=bool)}
+    if detector is not None:
+        lost["novelty"] = np.zeros(len(y), dtype=bool)
     for k in np.unique(folds):  # fold k's rows judged by thresholds fitted on the other folds
         other, mine = folds != k, folds == k
-        lost[mine] = abstains(labels, proba[mine], fit_thresholds(y[other], proba[other], labels, max_loss=max_loss))
-    right = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y
-    return {"max_loss": max_loss, "thresholds": fit_thresholds(y, proba, labels, max_loss=max_loss),
-            "split": "cv-oof (cross-fitted thresholds)", "abstained": round(float(lost.mean()), 6),
-            "right_answers_lost": round(float((lost & right).sum() / max(right.sum(), 1)), 6),
-            "accuracy_when_answered": round(float(right[~lost].mean()) if (~lost).any() else 0.0, 6)}
+        limits = fit_thresholds(y[other], proba[other], labels, max_loss=max_loss)
+        lost["probability"][mine] = abstains(labels, proba[mine], limits)
+        if detector is not None:
+            limits = fit_novelty_thresholds(y[other], decision[other], labels, detector, max_loss=max_loss)
+            lost["novelty"][mine] = novel(labels, decision[mine], detector, limits)
+
+    def cost(gone):
+        return {"abstained": round(float(gone.mean()), 6),
+                "right_answers_lost": round(float((gone & right).sum() / max(right.sum(), 1)), 6),
+                "accuracy_when_answered": round(float(right[~gone].mean()) if (~gone).any() else 0.0, 6)}
+
+    rule = "probability" if detector is None else "novelty"
+    out = {"max_loss": max_loss, "rule": rule, "thresholds": fit_thresholds(y, proba, labels, max_loss=max_loss)}
+    if detector is not None:
+        out["novelty"] = {"detector": detector,
+                          "thresholds": fit_novelty_thresholds(y, decision, labels, detector, max_loss=max_loss)}
+        out["probability_rule"] = cost(lost["probability"])  # what the per-class probability thresholds would cost
+    return {**out, "split": "cv-oof (cross-fitted thresholds)", **cost(lost[rule])}
 
 
 def _bundle(cfg: Config, featurizers: dict, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str,
