@@ -44,7 +44,7 @@ CFG = parse_config({"seed": 13, "data": {"name": "ant"}, "tasks": [{"name": "sec
 LOSS = 0.05
 
 
-def word_space(texts):
+def word_space():
     """Word TF-IDF vectorizer settings: 3+ letter words, function words and boilerplate dropped by max_df."""
     return TfidfVectorizer(token_pattern=r"(?u)\b\w\w\w+\b", min_df=3, max_df=0.3, sublinear_tf=True, dtype=np.float32)
 
@@ -54,7 +54,7 @@ class Scorer:
 
     def __init__(self, Xc, Xw_texts, y, rows, k=200):
         self.head = build_head(CFG).fit(Xc[rows], y[rows])
-        self.vec = word_space(None).fit([Xw_texts[i] for i in rows])
+        self.vec = word_space().fit([Xw_texts[i] for i in rows])
         W = self.vec.transform([Xw_texts[i] for i in rows])
         self.svd = TruncatedSVD(k, random_state=0).fit(W)
         Z = self.svd.transform(W)
