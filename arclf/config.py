@@ -94,6 +94,13 @@ class TaskSpec(_Strict):
     abstain: Optional[float] = Field(
         default=None, gt=0, lt=1, description="answer 'unknown' below per-class probability thresholds fitted on "
                                                "out-of-fold predictions so that this share of right answers is lost")
+    abstain_by: Literal["probability", "novelty"] = Field(
+        default="probability", description="probability: per-class thresholds on the top probability; novelty: a "
+                                           "detector of unseen classes fitted on simulated ones (arclf.evaluation.novelty)")
+    # this task's own featurizer: keys given here override the top-level `normalize` / `features`
+    # (merged by Config; None = the top-level ones). Tasks with equal settings share one featurization.
+    normalize: Optional["NormalizeSpec"] = None
+    features: Optional["FeaturesSpec"] = None
 
     @model_validator(mode="after")
     def _check(self):
@@ -106,6 +113,8 @@ class TaskSpec(_Strict):
             raise ValueError(f"field must be one of {', '.join(allowed)}, got {self.field!r}")
         if self.level is not None and self.field != "region":
             raise ValueError("level applies to region tasks only")
+        if self.source != "model" and (self.normalize is not None or self.features is not None):
+            raise ValueError("normalize and features apply to trained tasks only (source: model)")
         return self
 
 
@@ -122,6 +131,14 @@ class NormalizeSpec(_Strict):
     digits: bool = True
     bidi: bool = True
     lowercase: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _all_or_none(cls, value):
+        # `normalize: false` switches every step off, `normalize: true` every step on
+        if isinstance(value, bool):
+            return {name: value for name in cls.model_fields}
+        return value
 
 
 class CharSpec(_Strict):
@@ -160,6 +177,9 @@ class FeaturesSpec(_Strict):
     sublinear_tf: bool = True
 
 
+TaskSpec.model_rebuild()  # its per-task normalize / features are defined below it
+
+
 class ClassifierSpec(_Strict):
     kind: Literal["linear_svm", "logistic_regression", "complement_nb", "sgd", "ridge"] = "linear_svm"
     C: float = Field(default=0.5, gt=0)
@@ -193,6 +213,23 @@ class Config(_Strict):
     cv: CVSpec = Field(default_factory=CVSpec)
     cache: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_task_featurizers(cls, value):
+        # a task's `normalize` / `features` are deltas over the top-level ones: merge them here, so
+        # the resolved config holds each task's whole featurizer and errors keep the user's paths
+        if not isinstance(value, dict) or not isinstance(value.get("tasks"), list):
+            return value
+        tasks = []
+        for task in value["tasks"]:
+            if isinstance(task, dict):
+                task = dict(task)
+                for key in ("normalize", "features"):
+                    if isinstance(task.get(key), (dict, bool)):
+                        task[key] = _merge(_as_mapping(value.get(key), key), _as_mapping(task[key], key))
+            tasks.append(task)
+        return {**value, "tasks": tasks}
+
     @field_validator("tasks")
     @classmethod
     def _unique(cls, v):
@@ -202,6 +239,44 @@ class Config(_Strict):
         if all(t.source != "model" for t in v):
             raise ValueError("every task is answered by a rule (source: mentions); give at least one task to train")
         return v
+
+    @model_validator(mode="after")
+    def _novelty_needs_svm(self):
+        spec = self.classifier
+        if spec.kind != "linear_svm" or spec.class_weight is not None or spec.calibration == "none":
+            for i, t in enumerate(self.tasks):
+                if t.abstain is not None and t.abstain_by == "novelty":
+                    raise ValueError(f"tasks.{i}.abstain_by: novelty needs classifier.kind linear_svm with calibrated "
+                                     "probabilities and no class_weight; use abstain_by: probability")
+        return self
+
+    def for_task(self, name: str) -> "Config":
+        """This config with task ``name``'s own ``normalize`` / ``features`` in place of the top-level ones.
+
+        Raises
+        ------
+        KeyError
+            No task of that name.
+        """
+        task = next((t for t in self.tasks if t.name == name), None)
+        if task is None:
+            raise KeyError(f"no task {name!r} in this config")
+        return self.model_copy(update={"normalize": task.normalize or self.normalize,
+                                       "features": task.features or self.features})
+
+    def featurizer_groups(self, names: list[str] | None = None) -> list[tuple["Config", list[str]]]:
+        """The tasks (default: the trained ones) grouped by featurizer: ``[(config of the group, [task names])]``.
+
+        Tasks whose normalization and features are equal share one featurization; groups come in
+        the order of their first task.
+        """
+        names = names if names is not None else [t.name for t in self.tasks if t.source == "model"]
+        groups: dict[str, tuple[Config, list[str]]] = {}
+        for name in names:
+            sub = self.for_task(name)
+            key = json.dumps([sub.normalize.model_dump(), sub.features.model_dump(mode="json")], sort_keys=True)
+            groups.setdefault(key, (sub, []))[1].append(name)
+        return list(groups.values())
 
     # resolved metadata (not part of the YAML)
     _source: Optional[Path] = None
@@ -228,6 +303,21 @@ class Config(_Strict):
         if variant is not None:
             self._variant = variant
         return self
+
+
+def _as_mapping(value, key: str) -> dict:
+    """A raw ``normalize`` / ``features`` section as a dict (``normalize: false`` -> every step False)."""
+    if isinstance(value, bool) and key == "normalize":
+        return {name: value for name in NormalizeSpec.model_fields}
+    return value if isinstance(value, dict) else {}
+
+
+def _merge(base: dict, delta: dict) -> dict:
+    """``delta`` over ``base``, nested mappings merged key by key."""
+    out = dict(base)
+    for key, value in delta.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def _is_short_data(data) -> bool:

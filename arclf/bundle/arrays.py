@@ -65,17 +65,23 @@ class ArrayPredictor:
         self.meta = arrays["meta"]
         self.tasks = arrays["tasks"]
         cfg = self.meta["config"]
-        self._steps = tuple(s for s in STEPS if cfg["normalize"].get(s))
-        self._blocks = feature_blocks(cfg["features"])
-        self._sublinear = bool(cfg["features"]["sublinear_tf"])
+        own = {t["name"]: t for t in cfg.get("tasks", [])}
 
-    def _counts(self, texts: list[str]):
+        def settings(name):  # (normalization steps, feature blocks, sublinear tf): the task's or the top level's
+            normalize = own.get(name, {}).get("normalize") or cfg["normalize"]
+            features = own.get(name, {}).get("features") or cfg["features"]
+            return (tuple(s for s in STEPS if normalize.get(s)), tuple(feature_blocks(features)),
+                    bool(features["sublinear_tf"]))
+
+        self._settings = {name: settings(name) for name in self.tasks}
+
+    def _counts(self, texts: list[str], steps: tuple, blocks: tuple):
         from arclf.features.analyzers import count_ngrams
         from arclf.text.normalize import normalize_text
 
-        docs = [normalize_text(t, self._steps) for t in texts]
+        docs = [normalize_text(t, steps) for t in texts]
         parts = []
-        for analyzer, (lo, hi), n_features, offset in self._blocks:
+        for analyzer, (lo, hi), n_features, offset in blocks:
             indptr, indices, data = count_ngrams(docs, analyzer, lo, hi, n_features, np.float32)
             parts.append((np.asarray(indptr, np.int64), np.asarray(indices, np.int64) + offset, np.asarray(data)))
         if len(parts) == 1:
@@ -88,7 +94,7 @@ class ArrayPredictor:
         data = np.concatenate([p[2] for p in parts])[order]
         return indptr, indices, data
 
-    def _decision(self, task: dict, indptr, indices, data) -> np.ndarray:
+    def _decision(self, task: dict, indptr, indices, data, sublinear: bool) -> np.ndarray:
         """Decision values, shape (n_texts, n_classes): TF-IDF over the kept columns, then the linear map.
 
         One arithmetic for every batch size: each row's value depends on that row alone (per-row
@@ -103,11 +109,11 @@ class ArrayPredictor:
             stop = int(np.searchsorted(indptr, indptr[start] + CHUNK_NNZ, side="right")) - 1
             stop = min(max(stop, start + 1), n)
             lo, hi = indptr[start], indptr[stop]
-            out[start:stop] = self._decision_rows(task, indptr[start:stop + 1] - lo, indices[lo:hi], data[lo:hi])
+            out[start:stop] = self._decision_rows(task, indptr[start:stop + 1] - lo, indices[lo:hi], data[lo:hi], sublinear)
             start = stop
         return out + task["intercept"]
 
-    def _decision_rows(self, task: dict, indptr, indices, data) -> np.ndarray:
+    def _decision_rows(self, task: dict, indptr, indices, data, sublinear: bool) -> np.ndarray:
         n = len(indptr) - 1
         cols = task["columns"]
         pos = np.minimum(np.searchsorted(cols, indices), len(cols) - 1)
@@ -115,7 +121,7 @@ class ArrayPredictor:
         rows = np.repeat(np.arange(n), np.diff(indptr))[keep]
         j = pos[keep]
         tf = data[keep].astype(np.float64)
-        if self._sublinear:
+        if sublinear:
             tf = 1.0 + np.log(tf)
         values = tf * task["idf"][j]
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
@@ -140,9 +146,17 @@ class ArrayPredictor:
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
         """``{task: (classes, proba of shape (n_texts, n_classes))}`` for every task (or ``tasks``)."""
-        indptr, indices, data = self._counts(list(texts))
-        out = {}
-        for name in tasks or list(self.tasks):
+        return {name: (classes, proba) for name, (classes, proba, _) in self.predict_scores(texts, tasks).items()}
+
+    def predict_scores(self, texts: list[str], tasks=None) -> dict:
+        """``{task: (classes, proba, decision values)}``, both of shape (n_texts, n_classes) (decision
+        values: (n_texts, 1) for two classes), for every task (or ``tasks``)."""
+        texts, out, counts = list(texts), {}, {}
+        for name in tasks or list(self.tasks):  # one featurization per distinct featurizer
+            steps, blocks, sublinear = self._settings[name]
+            if (steps, blocks) not in counts:
+                counts[steps, blocks] = self._counts(texts, steps, blocks)
             task = self.tasks[name]
-            out[name] = (list(task["classes"]), self._proba(task, self._decision(task, indptr, indices, data)))
+            decision = self._decision(task, *counts[steps, blocks], sublinear)
+            out[name] = (list(task["classes"]), self._proba(task, decision), decision)
         return out

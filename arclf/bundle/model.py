@@ -1,7 +1,8 @@
 """Model bundles: every task's fitted pipeline in one file of plain arrays, with labels and metadata.
 
 A bundle holds one shared, stateless *featurizer* (normalization + hashed n-grams) and, per task,
-a fitted *head* (TF-IDF + linear classifier). On disk (``model.arclf``, written atomically) every
+a fitted *head* (TF-IDF + linear classifier); a task whose config gives it its own ``normalize`` /
+``features`` has its own featurizer, rebuilt like the shared one from the resolved config. On disk (``model.arclf``, written atomically) every
 head is plain arrays (kept columns, idf, weights, intercepts and the calibration map) beside a JSON
 manifest holding the resolved config that rebuilds the featurizer (:mod:`arclf.bundle.archive`):
 loading a bundle executes nothing from the file. :func:`load_predictor` scores texts without
@@ -27,13 +28,19 @@ BUNDLE_FORMAT = 3
 
 @dataclass
 class TaskModel:
-    """One task of a bundle: its name, the schema field it predicts, its labels and its fitted head."""
+    """One task of a bundle: its name, the schema field it predicts, its labels and its fitted head.
+
+    ``featurizer`` is the task's own featurizer when its config gives it its own ``normalize`` /
+    ``features`` (None: the bundle's). It is stateless and rebuilt from the resolved config, so
+    the bundle's arrays need nothing more to describe it.
+    """
 
     name: str
     field: str
     labels: list
     head: object  # sklearn Pipeline([('tfidf', ...), ('clf', ...)])
     level: str | None = None
+    featurizer: object = None
 
 
 @dataclass
@@ -57,7 +64,11 @@ class Bundle:
         """The full four-step sklearn ``Pipeline`` (normalize, features, tfidf, clf) of one task."""
         from sklearn.pipeline import Pipeline
 
-        return Pipeline(self.featurizer.steps + self.tasks[task].head.steps)
+        return Pipeline(self.featurizer_of(task).steps + self.tasks[task].head.steps)
+
+    def featurizer_of(self, task: str):
+        """The featurizer ``Pipeline([('normalize', ...), ('features', ...)])`` that task ``task`` reads."""
+        return self.tasks[task].featurizer or self.featurizer
 
     def predict_proba(self, texts: list[str], tasks=None) -> dict:
         """``{task: (classes, proba of shape (n_texts, n_classes))}``, featurizing the texts once.
@@ -66,11 +77,19 @@ class Bundle:
         :class:`~arclf.bundle.arrays.ArrayPredictor` that ``arclf predict`` uses, so a text gets the
         same probabilities from the API, the CLI and a saved bundle.
         """
+        return {name: (classes, proba) for name, (classes, proba, _) in self.predict_scores(texts, tasks).items()}
+
+    def predict_scores(self, texts: list[str], tasks=None) -> dict:
+        """``{task: (classes, proba, decision values or None)}``, featurizing the texts once per featurizer.
+
+        Decision values (shape (n_texts, n_classes), or (n_texts, 1) for two classes) are None for a
+        classifier without a decision function.
+        """
         if getattr(self, "_arrays", None) is None:
             from arclf.bundle.arrays import ArrayPredictor
 
             self._arrays = ArrayPredictor(self.to_arrays())
-        return self._arrays.predict_proba(texts, tasks)
+        return self._arrays.predict_scores(texts, tasks)
 
     def to_arrays(self) -> dict:
         """The plain-array form of this bundle: ``{"meta": meta, "tasks": {name: {...}}}``.
@@ -252,9 +271,15 @@ def _rebuild(arrays: dict) -> Bundle:
 
     cfg = parse_config(arrays["meta"]["config"])
     featurizer = build_featurizer(cfg).fit([""])
+    own = {}  # a featurizer per distinct per-task setting, shared by the tasks that have it
+    for sub, names in cfg.featurizer_groups([n for n in arrays["tasks"] if any(t.name == n for t in cfg.tasks)]):
+        if (sub.normalize, sub.features) != (cfg.normalize, cfg.features):
+            shared = build_featurizer(sub).fit([""])
+            own.update({n: (sub, shared) for n in names})
     tasks = {}
     for name, t in arrays["tasks"].items():
-        tfidf = HashedTfidf.from_arrays(t["columns"], t["idf"], t["n_features_in"], **build_tfidf(cfg.features).get_params())
+        sub, task_featurizer = own.get(name, (cfg, None))
+        tfidf = HashedTfidf.from_arrays(t["columns"], t["idf"], t["n_features_in"], **build_tfidf(sub.features).get_params())
         kind = t["classifier"]["type"]
         if kind == "LinearSVM":
             params = {k: v for k, v in t["classifier"]["params"].items() if k in LinearSVM().get_params()}
@@ -265,9 +290,9 @@ def _rebuild(arrays: dict) -> Bundle:
             c = t["calibrator"]
             cal = ScoreCalibrator.from_arrays(np.asarray(c["classes"], dtype=object), c["coef"], c["intercept"])
             clf = CalibratedLinear.from_parts(clf, cal, folds=cfg.classifier.calibration_folds, seed=cfg.seed)
-        tasks[name] = TaskModel(name, t["field"], list(t["labels"]), Pipeline([("tfidf", tfidf), ("clf", clf)]), t["level"])
-    bundle = Bundle(featurizer=featurizer, tasks=tasks, meta=arrays["meta"])
-    return bundle
+        tasks[name] = TaskModel(name, t["field"], list(t["labels"]), Pipeline([("tfidf", tfidf), ("clf", clf)]), t["level"],
+                                featurizer=task_featurizer)
+    return Bundle(featurizer=featurizer, tasks=tasks, meta=arrays["meta"])
 
 
 def load_bundle(path: str | Path) -> Bundle:

@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from arclf.errors import InputError
+from arclf.evaluation.novelty import novel
 from arclf.text.outlets import find_attribution
 
 __all__ = ["predict", "predict_files", "predict_iter", "Prediction", "TaskPrediction", "UNKNOWN"]
@@ -122,14 +123,19 @@ def predict(bundle, texts, *, ids=None, top_k: int | None = None, min_proba: flo
     config_tasks = (meta.get("config") or {}).get("tasks", [])
     rules = [t for t in config_tasks if t.get("source") == "mentions" and (tasks is None or t["name"] in tasks)]
     model_tasks = [t for t in (tasks or list(bundle.tasks)) if t in bundle.tasks]
-    thresholds = {k: v["thresholds"] for k, v in (meta.get("abstention") or {}).items()} if abstain else {}
+    abstention = dict(meta.get("abstention") or {}) if abstain else {}
+    thresholds = {k: v["thresholds"] for k, v in abstention.items() if v.get("rule", "probability") == "probability"}
     fields = {t["name"]: t.get("field") or t["name"] for t in config_tasks}
-    per_task = bundle.predict_proba([r["text"] for r in records], model_tasks) if model_tasks else {}
+    per_task = bundle.predict_scores([r["text"] for r in records], model_tasks) if model_tasks else {}
+    flagged = {name: novel(classes, decision, abstention[name]["novelty"]["detector"], abstention[name]["novelty"]["thresholds"])
+               for name, (classes, _, decision) in per_task.items()
+               if abstention.get(name, {}).get("rule") == "novelty" and decision is not None}
     out = []
     for i, rec in enumerate(records):
         answers = {}
-        for name, (classes, proba) in per_task.items():
-            answers[name] = _model_answer(classes, proba[i], top_k, min_proba, thresholds.get(name))
+        for name, (classes, proba, _) in per_task.items():
+            answers[name] = _model_answer(classes, proba[i], top_k, min_proba, thresholds.get(name),
+                                          name in flagged and bool(flagged[name][i]))
         attribution = find_attribution([c for c in (rec.get("column"), *(rec.get("sections") or ())) if c])
         for name in answers:
             if attribution and fields.get(name) == "source_type":
@@ -156,7 +162,7 @@ def _text_record(text) -> dict:
     return {"text": text}
 
 
-def _model_answer(classes, proba: np.ndarray, top_k, min_proba, thresholds: dict | None) -> TaskPrediction:
+def _model_answer(classes, proba: np.ndarray, top_k, min_proba, thresholds: dict | None, is_novel: bool = False) -> TaskPrediction:
     order = np.argsort(-proba, kind="stable")
     if top_k:
         order = order[:top_k]
@@ -165,7 +171,7 @@ def _model_answer(classes, proba: np.ndarray, top_k, min_proba, thresholds: dict
     label, by = str(classes[best]), "model"
     if min_proba is not None and proba[best] < min_proba:
         label = UNKNOWN
-    elif thresholds and proba[best] < thresholds.get(label, 0.0):
+    elif is_novel or (thresholds and proba[best] < thresholds.get(label, 0.0)):
         label, by = UNKNOWN, "model (abstained)"
     return TaskPrediction(label, float(proba[best]), scores, by)
 

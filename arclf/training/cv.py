@@ -96,7 +96,9 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     -------
     tuple
         ``(cv block, per-fold metrics, out-of-fold DataFrame, (out-of-fold scores, calibrator or None),
-        model fitted on all rows, per-fold seconds)``.
+        model fitted on all rows, per-fold seconds)``. The out-of-fold scores (decision values of a
+        calibrated margin classifier, else probabilities; shape (n_oof, n_labels), labels sorted)
+        align with the DataFrame's rows.
 
     Warns
     -----
@@ -182,7 +184,7 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
         oof[f"proba:{lab}"] = proba[tested, j]
     per_fold_light = [{k: v for k, v in f.items() if k not in ("per_class",)} for f in per_fold]
     fold_seconds = [round(secs, 3) for (_, _, _, secs) in results]
-    return block, per_fold_light, oof, (oof_scores, calibrator), final_head, fold_seconds
+    return block, per_fold_light, oof, (oof_scores[tested], calibrator), final_head, fold_seconds
 
 
 def fit_final(cfg: Config, X, rows, y):

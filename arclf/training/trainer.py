@@ -9,6 +9,7 @@ read, group duplicates), :mod:`arclf.training.featurize` (counts), :mod:`arclf.t
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from arclf.training.cv import cross_validate_task, fit_final, to_hash_space, use
 from arclf.training.dataset import (Progress, duplicate_groups, load_rows, no_progress, release_free_memory, task_labels,
                                     task_rows, text_digests)
 from arclf.training.featurize import featurize_counts
+from arclf.training.novelty import MIN_CLASSES, fit_novelty_detector
 
 __all__ = ["train", "TrainResult", "DEFAULT_RUNS_ROOT"]
 
@@ -118,40 +120,53 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         digests, dedup_keys = text_digests(ds, keep, cfg.cv.group_duplicates, progress)
         release_free_memory()
         fingerprint = data_fingerprint(ids, [d.hex() for d in digests], *task_ys.values())
-        groups = duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
-    with mon.stage("featurize"):
-        featurizer, X, cache_hit = _counts(cfg, ds, keep, fingerprint, progress, use_cache)
-        del ds  # unmaps the corpus
-        release_free_memory()
-        X, kept, n_hash = _prune(cfg, X, run_cv)
+        dup_groups = duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
     metrics = {"schema_version": 1, "tasks": {}}
     rules = {t.name: {"field": t.field, "level": t.level, "source": t.source} for t in cfg.tasks if t.source != "model"}
     if rules:
         metrics["rules"] = rules  # answered at prediction time, nothing trained
-    heads, oofs, abstention, fold_seconds = {}, {}, {}, {}
-    for task in model_tasks:
-        rows, y, small = task_rows(task_ys[task.name], task)
-        entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
-                 "dropped_classes": sorted(small), "duplicates": duplicate_report(groups[rows], y)}
-        with mon.stage(f"cv+fit:{task.name}" if run_cv else f"fit:{task.name}"):  # the final fit runs in the folds' pool
-            head, evaluation = _fit_task(cfg, X, rows, y, cols, groups, kept, task.name, run_cv, progress)
-        if evaluation is not None:
-            entry["cv"], entry["folds"], oofs[task.name], fold_seconds[task.name] = evaluation
-            if task.abstain:
-                abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain)
-        heads[task.name] = to_hash_space(head, kept, n_hash)
-        metrics["tasks"][task.name] = entry
-    n_present, nnz = int(X.shape[1]), int(X.nnz)
-    del X  # the matrix is most of the memory; saving and the report figures do not need it
-    release_free_memory()
+    heads, oofs, abstention, fold_seconds, featurizers, feats = {}, {}, {}, {}, [], []
+    by_featurizer = cfg.featurizer_groups([t.name for t in model_tasks])
+    for g, (gcfg, names) in enumerate(by_featurizer):  # featurize once per distinct featurizer, then fit its tasks
+        with mon.stage("featurize" if len(by_featurizer) == 1 else f"featurize:{'+'.join(names)}"):
+            featurizer, X, cache_hit = _counts(gcfg, ds, keep, fingerprint, progress, use_cache)
+            if g == len(by_featurizer) - 1:
+                del ds  # unmaps the corpus
+            release_free_memory()
+            X, kept, n_hash = _prune(gcfg, X, run_cv)
+        featurizers.append(featurizer)
+        feats.append({"tasks": names, "feature_cache_hit": cache_hit, "n_features_hashed": int(n_hash),
+                      "n_features_present": int(X.shape[1]), "nnz": int(X.nnz)})
+        for task in (t for t in model_tasks if t.name in names):
+            rows, y, small = task_rows(task_ys[task.name], task)
+            entry = {"field": task.field, "level": task.level, "labels": sorted(set(y)), "n_examples": int(len(rows)),
+                     "dropped_classes": sorted(small), "duplicates": duplicate_report(dup_groups[rows], y)}
+            with mon.stage(f"cv+fit:{task.name}" if run_cv else f"fit:{task.name}"):  # the final fit runs in the folds' pool
+                head, evaluation = _fit_task(gcfg, X, rows, y, cols, dup_groups, kept, task.name, run_cv, progress)
+            if evaluation is not None:
+                entry["cv"], entry["folds"], oofs[task.name], fold_seconds[task.name], decision = evaluation
+                if task.abstain:
+                    detector = None
+                    if task.abstain_by == "novelty" and len(entry["labels"]) >= MIN_CLASSES:
+                        with mon.stage(f"novelty:{task.name}"):
+                            detector = fit_novelty_detector(gcfg, X, rows, y, dup_groups[rows])
+                    abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain,
+                                                                              decision, detector)
+            heads[task.name] = to_hash_space(head, kept, n_hash)
+            metrics["tasks"][task.name] = entry
+        del X  # the matrix is most of the memory; the next group, saving and the report figures do not need it
+        release_free_memory()
+    metrics["tasks"] = {t.name: metrics["tasks"][t.name] for t in model_tasks}  # the config's order
     run_id = RunWriter.new_id(config_hash(cfg))
-    bundle = _bundle(cfg, featurizer, heads, metrics, run_id, created, fingerprint, len(ids))
+    bundle = _bundle(cfg, {n: f for (_, names), f in zip(by_featurizer, featurizers) for n in names},
+                     heads, metrics, run_id, created, fingerprint, len(ids))
     bundle.meta["abstention"] = abstention
     run = {**run_record("train", cfg, run_id, created),
            "data": {"fingerprint": fingerprint, "n_examples": len(ids), "too_short": n_short,
                     "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports],
-                    "duplicates": duplicate_report(groups, task_ys[model_tasks[0].name]), "feature_cache_hit": cache_hit,
-                    "n_features_hashed": int(n_hash), "n_features_present": n_present, "nnz": nnz},
+                    "duplicates": duplicate_report(dup_groups, task_ys[model_tasks[0].name]),
+                    **{k: v for k, v in feats[0].items() if k != "tasks"},
+                    **({"featurizers": feats} if len(feats) > 1 else {})},
            "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
     if save:
@@ -195,39 +210,70 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     sources = [cols["source"][i] for i in rows]
     splits = [cols["split"][i] for i in rows]
     ids = [cols["id"][i] for i in rows]
-    block, per_fold, oof, (_, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
+    block, per_fold, oof, (decision, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
                                                                               splits, progress, name, kept)
     if calibrator is not None:
         head.steps[-1] = ("clf", CalibratedLinear.from_parts(head.named_steps["clf"], calibrator,
                                                              folds=cfg.classifier.calibration_folds, seed=cfg.seed))
-    return head, (block, per_fold, oof, seconds)
+    return head, (block, per_fold, oof, seconds, decision)
 
 
-def _abstention(oof, labels: list, max_loss: float) -> dict:
-    """Thresholds fitted on all out-of-fold rows, and their in-domain cost measured cross-fitted."""
+def _abstention(oof, labels: list, max_loss: float, decision=None, detector: dict | None = None) -> dict:
+    """The task's abstention rule fitted on all out-of-fold rows, and its in-domain cost measured cross-fitted.
+
+    Per-class probability thresholds always (``thresholds``); with a novelty ``detector`` (and the
+    out-of-fold ``decision`` values aligned with ``oof``), per-class thresholds on its novelty
+    score too (``novelty``), and the cost is that of the novelty rule.
+    """
     from arclf.evaluation.abstention import abstains, fit_thresholds
+    from arclf.evaluation.novelty import fit_novelty_thresholds, novel
 
     proba = oof[[f"proba:{lab}" for lab in labels]].to_numpy()
     y, folds = oof["y_true"].to_numpy(dtype=object), oof["fold"].to_numpy()
-    lost = np.zeros(len(y), dtype=bool)
+    right = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y
+    lost = {"probability": np.zeros(len(y), dtype=bool)}
+    if detector is not None:
+        lost["novelty"] = np.zeros(len(y), dtype=bool)
     for k in np.unique(folds):  # fold k's rows judged by thresholds fitted on the other folds
         other, mine = folds != k, folds == k
-        lost[mine] = abstains(labels, proba[mine], fit_thresholds(y[other], proba[other], labels, max_loss=max_loss))
-    right = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y
-    return {"max_loss": max_loss, "thresholds": fit_thresholds(y, proba, labels, max_loss=max_loss),
-            "split": "cv-oof (cross-fitted thresholds)", "abstained": round(float(lost.mean()), 6),
-            "right_answers_lost": round(float((lost & right).sum() / max(right.sum(), 1)), 6),
-            "accuracy_when_answered": round(float(right[~lost].mean()) if (~lost).any() else 0.0, 6)}
+        limits = fit_thresholds(y[other], proba[other], labels, max_loss=max_loss)
+        lost["probability"][mine] = abstains(labels, proba[mine], limits)
+        if detector is not None:
+            limits = fit_novelty_thresholds(y[other], decision[other], labels, detector, max_loss=max_loss)
+            lost["novelty"][mine] = novel(labels, decision[mine], detector, limits)
+
+    def cost(gone):
+        return {"abstained": round(float(gone.mean()), 6),
+                "right_answers_lost": round(float((gone & right).sum() / max(right.sum(), 1)), 6),
+                "accuracy_when_answered": round(float(right[~gone].mean()) if (~gone).any() else 0.0, 6)}
+
+    rule = "probability" if detector is None else "novelty"
+    out = {"max_loss": max_loss, "rule": rule, "thresholds": fit_thresholds(y, proba, labels, max_loss=max_loss)}
+    if detector is not None:
+        out["novelty"] = {"detector": detector,
+                          "thresholds": fit_novelty_thresholds(y, decision, labels, detector, max_loss=max_loss)}
+        out["probability_rule"] = cost(lost["probability"])  # what the per-class probability thresholds would cost
+    return {**out, "split": "cv-oof (cross-fitted thresholds)", **cost(lost[rule])}
 
 
-def _bundle(cfg: Config, featurizer, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str, n_examples: int):
+def _bundle(cfg: Config, featurizers: dict, heads: dict, metrics: dict, run_id: str, created: str, fingerprint: str,
+            n_examples: int):
+    """The bundle: ``featurizers`` maps each trained task to its featurizer (shared objects for shared settings)."""
     from arclf import __version__
     from arclf.bundle.manage import headline_scores
     from arclf.bundle.model import Bundle, TaskModel
+    from arclf.models.pipeline import build_featurizer
 
-    tasks = {t.name: TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level)
-             for t in cfg.tasks if t.name in heads}
-    return Bundle(featurizer=featurizer, tasks=tasks,
+    default = build_featurizer(cfg).fit([""])
+    same = json.dumps([cfg.normalize.model_dump(), cfg.features.model_dump(mode="json")], sort_keys=True)
+    tasks = {}
+    for t in cfg.tasks:
+        if t.name in heads:
+            sub = cfg.for_task(t.name)
+            own = json.dumps([sub.normalize.model_dump(), sub.features.model_dump(mode="json")], sort_keys=True) != same
+            tasks[t.name] = TaskModel(t.name, t.field, metrics["tasks"][t.name]["labels"], heads[t.name], t.level,
+                                      featurizer=featurizers[t.name] if own else None)
+    return Bundle(featurizer=default, tasks=tasks,
                   meta={"arclf_version": __version__, "created": created, "config": cfg.resolved(), "run_id": run_id,
                         "data_fingerprint": fingerprint, "n_examples": n_examples, "metrics": headline_scores(metrics)})
 

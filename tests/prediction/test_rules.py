@@ -43,6 +43,8 @@ def test_rule_tasks_are_not_trained_and_are_recorded(news_run):
     ab = news_run.metrics["tasks"]["topic"]["abstention"]
     assert ab["max_loss"] == 0.05 and set(ab["thresholds"]) == set(news_run.metrics["tasks"]["topic"]["labels"])
     assert 0 < ab["right_answers_lost"] < 0.2 and ab["split"].startswith("cv-oof")
+    assert ab["rule"] == "novelty" and set(ab["novelty"]["thresholds"]) <= set(ab["thresholds"])  # the shipped rule
+    assert 0 < ab["probability_rule"]["right_answers_lost"] < 0.2
 
 
 def test_text_without_places_gets_unknown_region(news_run):
