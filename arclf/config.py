@@ -169,6 +169,14 @@ class ClassifierSpec(_Strict):
     class_weight: Optional[Literal["balanced"]] = None
     calibration: Literal["auto", "sigmoid", "none"] = "auto"
     calibration_folds: int = Field(default=3, ge=2)
+    nb_scale: bool = Field(default=False, description="linear_svm: NB-SVM, features scaled per class by naive Bayes "
+                                                      "log-count ratios (Wang & Manning 2012)")
+
+    @model_validator(mode="after")
+    def _nb(self):
+        if self.nb_scale and (self.kind != "linear_svm" or self.class_weight is not None):
+            raise ValueError("nb_scale applies to kind: linear_svm without class_weight")
+        return self
 
 
 class CVSpec(_Strict):

@@ -33,7 +33,7 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     from sklearn.pipeline import Pipeline
 
     from arclf.features.tfidf import HashedTfidf, build_tfidf
-    from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
+    from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_nb_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
 
     spec = cfg.classifier
     tfidf = build_tfidf(cfg.features)
@@ -41,8 +41,9 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table)
     classes, y_index = np.unique(y_train, return_inverse=True)
     targets, n_problems = ovr_targets(y_index, len(classes))
-    W, b, _ = fit_ovr_scaled(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
-                             C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
+    fit = fit_ovr_nb_scaled if spec.nb_scale else fit_ovr_scaled
+    W, b, _ = fit(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
+                  C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
     scores = decision_scaled(X, score_rows, W, b, row_scale=row_scale, tf_table=table) if len(score_rows) else None
     if scores is not None and n_problems == 1:
         scores = scores[:, 0]
@@ -50,7 +51,8 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
         order = np.argsort(np.asarray(column_ids)[tfidf.columns_], kind="stable")
         tfidf = HashedTfidf.from_arrays(tfidf.columns_[order], tfidf.idf_[order], tfidf.n_features_in_, **tfidf.get_params())
     svm = LinearSVM.from_weights(W[tfidf.columns_], b, classes,
-                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed})
+                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed,
+                                         "nb_scale": spec.nb_scale})
     return Pipeline([("tfidf", tfidf), ("clf", svm)]), classes, scores
 
 
