@@ -189,15 +189,51 @@ class ClassifierSpec(_Strict):
     class_weight: Optional[Literal["balanced"]] = None
     calibration: Literal["auto", "sigmoid", "none"] = "auto"
     calibration_folds: int = Field(default=3, ge=2)
+    nb_scale: bool = Field(default=False, description="linear_svm: NB-SVM, features scaled per class by naive Bayes "
+                                                      "log-count ratios (Wang & Manning 2012)")
+
+    @model_validator(mode="after")
+    def _nb(self):
+        if self.nb_scale and (self.kind != "linear_svm" or self.class_weight is not None):
+            raise ValueError("nb_scale applies to kind: linear_svm without class_weight")
+        return self
 
 
 class CVSpec(_Strict):
-    scheme: Literal["stratified_kfold", "leave_one_source_out", "predefined", "none"] = "stratified_kfold"
+    scheme: Literal["stratified_kfold", "repeated_stratified_kfold", "leave_one_source_out", "predefined", "temporal",
+                    "none"] = "stratified_kfold"
     folds: int = Field(default=5, ge=2)
+    repeats: int = Field(default=3, ge=1, description="repeated_stratified_kfold: repetitions (seeds seed, seed+1, ...)")
+    cutoff: Optional[str | float] = Field(
+        default=None, description="temporal: train before this date (2018-07-01) or on this earliest share (0.8)")
     group_duplicates: bool = True
     near_duplicates: Optional[float] = Field(default=None, gt=0, le=1, description="Jaccard threshold; None = exact only")
     n_jobs: int = Field(default=2, description="folds fitted in parallel (joblib); -1 = all cores")
     test_split: str = "tst"  # predefined scheme: the split held out
+
+    @field_validator("cutoff", mode="before")
+    @classmethod
+    def _cutoff(cls, v):
+        import datetime as dt
+
+        if isinstance(v, (dt.date, dt.datetime)):  # YAML reads 2018-07-01 as a date
+            return v.isoformat()
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if not 0 < v < 1:
+                raise ValueError(f"a fraction must lie in (0, 1), got {v!r}")
+            return float(v)
+        if isinstance(v, str):
+            try:
+                dt.datetime.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"expected a date such as 2018-07-01 or a fraction such as 0.8, got {v!r}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _temporal(self):
+        if self.scheme == "temporal" and self.cutoff is None:
+            raise ValueError("cv.scheme=temporal needs cv.cutoff: a date such as 2018-07-01 or a fraction such as 0.8")
+        return self
 
 
 class Config(_Strict):

@@ -51,6 +51,7 @@ ESTIMATORS = {
     "HashingNgramVectorizer": _vectorizer,
     "HashedTfidf": lambda: HashedTfidf(min_df=1, sublinear_tf=False),
     "LinearSVM": lambda: LinearSVM(C=0.7, max_iter=30),
+    "LinearSVM-nb_scale": lambda: LinearSVM(C=0.7, max_iter=30, nb_scale=True),
     "CalibratedLinear": lambda: CalibratedLinear(LinearSVM(C=0.7), folds=2, seed=3),
     "OneVsRestLogistic": lambda: OneVsRestLogistic(LogisticRegression(solver="liblinear", C=5.0)),
 }
@@ -113,7 +114,7 @@ def test_joblib_round_trip_gives_the_same_output(name, tiny):
         assert list(loaded.classes_) == sorted(SECTIONS)
 
 
-@pytest.mark.parametrize("clf", ["LinearSVM", "CalibratedLinear", "OneVsRestLogistic"])
+@pytest.mark.parametrize("clf", ["LinearSVM", "LinearSVM-nb_scale", "CalibratedLinear", "OneVsRestLogistic"])
 def test_pipeline_in_grid_search(clf, tiny):
     texts, y = tiny
     pipe = Pipeline([("normalize", ArabicNormalizer()), ("features", _vectorizer()),

@@ -31,7 +31,7 @@ def _linear_svm(spec: ClassifierSpec, seed: int):
         return LinearSVC(C=spec.C, max_iter=spec.max_iter, class_weight=spec.class_weight, random_state=seed)
     from arclf.models.solver import LinearSVM
 
-    return LinearSVM(C=spec.C, tol=spec.tol, max_iter=spec.max_iter, random_state=seed)
+    return LinearSVM(C=spec.C, tol=spec.tol, max_iter=spec.max_iter, random_state=seed, nb_scale=spec.nb_scale)
 
 
 class OneVsRestLogistic(OneVsRestClassifier):

@@ -613,7 +613,10 @@ def compare_two(a: Run, b: Run, *, task: str | None = None, n_resamples: int = 2
     evaluation split and their OOF files hold the same ids in the same folds (see
     :func:`paired_predictions`): McNemar on the paired OOF predictions, a paired bootstrap
     CI of the macro-F1 difference, and the corrected resampled t-test over per-fold
-    macro-F1 (``n_train``/``n_test``: means of ``metrics.json`` folds). The verdict rule is
+    macro-F1 (``n_train``/``n_test``: means of ``metrics.json`` folds). Runs made with
+    ``cv.scheme: repeated_stratified_kfold`` bring every fold of every repeat to that test
+    (``k`` = repeats × folds: the corrected repeated k-fold test of Bouckaert & Frank, PAKDD
+    2004); against a plain k-fold run, only the folds both share (repeat 0) are paired. The verdict rule is
     documented in :func:`arclf.evaluation.significance.verdict`.
 
     Parameters
@@ -679,6 +682,13 @@ def compare_two(a: Run, b: Run, *, task: str | None = None, n_resamples: int = 2
         ids_a, sc_a, n_train, n_test = _fold_scores(a, task, ta)
         ids_b, sc_b, _, _ = _fold_scores(b, task, tb)
         tt = None
+        common = [i for i in ids_a if i in set(ids_b)]
+        if ids_a != ids_b and len(common) >= 2:  # e.g. a repeated k-fold against a plain one: its repeat 0
+            notes.append(f"the runs share {len(common)} of their folds ({len(ids_a)} and {len(ids_b)}): "
+                         "the corrected t-test uses those")
+            sc_a = [sc_a[ids_a.index(i)] for i in common]
+            sc_b = [sc_b[ids_b.index(i)] for i in common]
+            ids_a = ids_b = common
         if len(sc_a) >= 2 and ids_a == ids_b:
             tt = stats.corrected_resampled_ttest(sc_a, sc_b, n_train=n_train, n_test=n_test)
         else:

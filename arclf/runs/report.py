@@ -258,6 +258,18 @@ def describe_split(cv: dict) -> str:
     scheme, split, folds = cv.get("scheme"), str(cv.get("split") or ""), cv.get("folds")
     if scheme == "stratified_kfold":
         text = f"{folds}-fold stratified cross-validation, scored out-of-fold (`{split}`)"
+    elif scheme == "repeated_stratified_kfold":
+        reps = cv.get("repeats") or 1
+        text = (f"{folds // reps}-fold stratified cross-validation repeated {reps} times ({folds} folds; out-of-fold "
+                f"predictions from repeat 0, `{split}`)")
+        ci = (cv.get("interval") or {}).get("macro_f1")
+        if ci:
+            text += f"; macro-F1 {ci['mean']:.4f}, 95 % CI [{ci['low']:.4f}, {ci['high']:.4f}] (corrected for overlapping folds)"
+    elif scheme == "temporal":
+        p = cv.get("periods") or {}
+        tr, te = p.get("train") or {}, p.get("test") or {}
+        text = (f"temporal split: trained on {tr.get('n')} articles published {tr.get('from')} to {tr.get('to')}, "
+                f"tested on {te.get('n')} published {te.get('from')} to {te.get('to')} (`{split}`)")
     elif scheme == "leave_one_source_out":
         text = f"leave-one-source-out cross-validation over {folds} sources (`{split}`)"
     elif scheme == "predefined":
@@ -458,6 +470,8 @@ def run_summary_markdown(name: str, metrics: dict, run: dict) -> str:
             lines += ["Not evaluated (--no-cv).", ""]
             continue
         lines += [f"Split: **{cv['split']}** ({cv['scheme']}, {cv['folds']} folds)", ""]
+        if cv["scheme"] in ("repeated_stratified_kfold", "temporal"):
+            lines += [describe_split(cv), ""]
         lines += _table(["metric", "mean", "std"],
                         [[m, f"{cv[m]['mean']:.4f}", f"{cv[m]['std']:.4f}"] for m in ("macro_f1", "accuracy", "weighted_f1")])
         lines += [""] + _table(["class", "precision", "recall", "F1", "support"],

@@ -33,7 +33,7 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     from sklearn.pipeline import Pipeline
 
     from arclf.features.tfidf import HashedTfidf, build_tfidf
-    from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
+    from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_nb_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
 
     spec = cfg.classifier
     tfidf = build_tfidf(cfg.features)
@@ -41,8 +41,9 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table)
     classes, y_index = np.unique(y_train, return_inverse=True)
     targets, n_problems = ovr_targets(y_index, len(classes))
-    W, b, _ = fit_ovr_scaled(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
-                             C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
+    fit = fit_ovr_nb_scaled if spec.nb_scale else fit_ovr_scaled
+    W, b, _ = fit(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
+                  C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed)
     scores = decision_scaled(X, score_rows, W, b, row_scale=row_scale, tf_table=table) if len(score_rows) else None
     if scores is not None and n_problems == 1:
         scores = scores[:, 0]
@@ -50,7 +51,8 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
         order = np.argsort(np.asarray(column_ids)[tfidf.columns_], kind="stable")
         tfidf = HashedTfidf.from_arrays(tfidf.columns_[order], tfidf.idf_[order], tfidf.n_features_in_, **tfidf.get_params())
     svm = LinearSVM.from_weights(W[tfidf.columns_], b, classes,
-                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed})
+                                 params={"C": spec.C, "tol": spec.tol, "max_iter": spec.max_iter, "random_state": cfg.seed,
+                                         "nb_scale": spec.nb_scale})
     return Pipeline([("tfidf", tfidf), ("clf", svm)]), classes, scores
 
 
@@ -80,7 +82,8 @@ def fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=No
     return head, clf.classes_, scores, time.perf_counter() - start
 
 
-def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str, column_ids=None):
+def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str, column_ids=None,
+                        published=None):
     """Cross-validate one task and fit its model on all rows in the same thread pool.
 
     Parameters
@@ -91,6 +94,8 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
         The task's rows; ``y``, ``ids``, ``groups`` (duplicate groups), ``sources`` and ``splits`` align with it.
     column_ids : ndarray, optional
         Hash column of each column of ``X`` (see :func:`fit_svm_scaled`).
+    published : list of datetime, optional
+        Publication time per row (``cv.scheme: temporal``).
 
     Returns
     -------
@@ -98,7 +103,12 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
         ``(cv block, per-fold metrics, out-of-fold DataFrame, (out-of-fold scores, calibrator or None),
         model fitted on all rows, per-fold seconds)``. The out-of-fold scores (decision values of a
         calibrated margin classifier, else probabilities; shape (n_oof, n_labels), labels sorted)
-        align with the DataFrame's rows.
+        align with the DataFrame's rows. With ``repeated_stratified_kfold`` the
+        per-fold metrics cover every fold of every repeat (the block's mean, std and ``interval``
+        too), while the out-of-fold frame, the pooled scores and the calibrator come from repeat 0,
+        so that each row is predicted once. With ``temporal``, the test rows' labels come from the
+        raw decision values (no held-out rows are left to calibrate on) and the block names both
+        periods (``periods``); the final model's calibrator is fitted on the test period's scores.
 
     Warns
     -----
@@ -107,12 +117,12 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     """
     from joblib import Parallel, delayed
 
-    from arclf.models.calibration import fit_score_calibrator
     from arclf.models.pipeline import needs_calibration
 
     labels = sorted(set(y))
     folds = make_folds(y, scheme=cfg.cv.scheme, n_folds=cfg.cv.folds, groups=groups, sources=sources,
-                       splits=splits, test_split=cfg.cv.test_split, seed=cfg.seed)
+                       splits=splits, test_split=cfg.cv.test_split, seed=cfg.seed, repeats=cfg.cv.repeats,
+                       published=published, cutoff=cfg.cv.cutoff)
     for fold in folds:  # a class a fold tests but never trains on can only score 0
         unseen = sorted(set(y[fold.test]) - set(y[fold.train]))
         if unseen:
@@ -146,34 +156,34 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
             for j, c in enumerate(classes):
                 full[:, labels.index(c)] = scores[:, j]
         fold_scores.append(full)
-    oof_scores = np.zeros((len(y), len(labels)))
-    fold_of_row = np.full(len(y), -1)
-    for fold, s in zip(folds, fold_scores):
-        oof_scores[fold.test] = s
-        fold_of_row[fold.test] = fold.index
+    repeats = sorted({f.repeat for f in folds})
+    pred_of_fold, first = {}, None
+    for r in repeats:
+        mine = [(f, sc) for f, sc in zip(folds, fold_scores) if f.repeat == r]
+        out = _oof_predictions(cfg, y, labels, [f for f, _ in mine], [sc for _, sc in mine], calibrate)
+        for f, _ in mine:
+            pred_of_fold[f.index] = out[2][f.test]
+        if first is None:
+            first = out
+    oof_scores, proba, pred, fold_of_row, calibrator = first
     tested = fold_of_row >= 0
-    if calibrate:
-        finite = np.where(np.isfinite(oof_scores), oof_scores, -1e3)
-        proba = np.zeros_like(oof_scores)
-        for fold in folds:  # cross-fitted: fold k's calibrator never sees fold k's labels
-            other = tested & (fold_of_row != fold.index)
-            if len(set(y[other])) < 2:
-                other = tested
-            cal = fit_score_calibrator(finite[other], y[other], seed=cfg.seed)
-            p = cal.predict_proba(finite[fold.test])
-            for j, c in enumerate(cal.classes_):
-                proba[fold.test, labels.index(c)] = p[:, j]
-        calibrator = fit_score_calibrator(finite[tested], y[tested], seed=cfg.seed)
-    else:
-        proba, calibrator = oof_scores, None
-    pred = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
     per_fold = []
     for fold, (_, _, _, secs) in zip(folds, results):
-        m = fold_metrics(list(y[fold.test]), list(pred[fold.test]), labels)
-        per_fold.append({"fold": fold.index, "held_out": fold.held_out, "n_train": int(len(fold.train)),
-                         "n_test": int(len(fold.test)), **m})  # timings go to run.json: metrics.json is reproducible
-    split = {"stratified_kfold": "cv-oof", "leave_one_source_out": "cv-oof-by-source"}.get(cfg.cv.scheme, f"test:{cfg.cv.test_split}")
+        m = fold_metrics(list(y[fold.test]), list(pred_of_fold[fold.index]), labels)
+        row = {"fold": fold.index, "held_out": fold.held_out, "n_train": int(len(fold.train)), "n_test": int(len(fold.test))}
+        if cfg.cv.scheme == "repeated_stratified_kfold":
+            row["repeat"] = fold.repeat
+        per_fold.append({**row, **m})  # timings go to run.json: metrics.json is reproducible
+    split = {"stratified_kfold": "cv-oof", "repeated_stratified_kfold": "cv-oof",
+             "leave_one_source_out": "cv-oof-by-source"}.get(cfg.cv.scheme, f"test:{cfg.cv.test_split}")
+    if cfg.cv.scheme == "temporal":
+        split = f"temporal:{folds[0].periods['test']['from']}..{folds[0].periods['test']['to']}"
     block = summarize_folds(per_fold, labels, y[tested], pred[tested], scheme=cfg.cv.scheme, split=split)
+    if cfg.cv.scheme == "temporal":
+        block["periods"] = folds[0].periods
+        block["probabilities"] = "softmax of decision values: no held-out rows left to calibrate on"
+    if len(repeats) > 1:
+        block["oof"]["from_repeat"] = 0
     block["group_duplicates"] = cfg.cv.group_duplicates
     block["fold_fingerprint"] = fold_fingerprint(np.asarray(ids)[tested], fold_of_row[tested])
     import pandas as pd
@@ -185,6 +195,41 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     per_fold_light = [{k: v for k, v in f.items() if k not in ("per_class",)} for f in per_fold]
     fold_seconds = [round(secs, 3) for (_, _, _, secs) in results]
     return block, per_fold_light, oof, (oof_scores[tested], calibrator), final_head, fold_seconds
+
+
+def _oof_predictions(cfg: Config, y, labels, folds, fold_scores, calibrate: bool):
+    """Out-of-fold scores, probabilities and labels of one set of disjoint folds (one repeat).
+
+    Returns ``(scores, proba, pred, fold_of_row, calibrator)``; rows no fold tests have fold -1.
+    Margin scores are calibrated cross-fitted: fold k's calibrator never sees fold k's labels.
+    A single fold (temporal, predefined) has no other folds: its labels are the argmax of the
+    raw scores (temporal) and the returned calibrator, for the final model only, is fitted on them.
+    """
+    from arclf.models.calibration import fit_score_calibrator
+
+    oof_scores = np.zeros((len(y), len(labels)))
+    fold_of_row = np.full(len(y), -1)
+    for fold, s in zip(folds, fold_scores):
+        oof_scores[fold.test] = s
+        fold_of_row[fold.test] = fold.index
+    tested = fold_of_row >= 0
+    if not calibrate:
+        return oof_scores, oof_scores, np.asarray(labels, dtype=object)[oof_scores.argmax(axis=1)], fold_of_row, None
+    finite = np.where(np.isfinite(oof_scores), oof_scores, -1e3)
+    calibrator = fit_score_calibrator(finite[tested], y[tested], seed=cfg.seed)
+    if cfg.cv.scheme == "temporal":
+        proba = softmax_decision(finite)
+        return oof_scores, proba, np.asarray(labels, dtype=object)[proba.argmax(axis=1)], fold_of_row, calibrator
+    proba = np.zeros_like(oof_scores)
+    for fold in folds:
+        other = tested & (fold_of_row != fold.index)
+        if len(set(y[other])) < 2:
+            other = tested
+        cal = fit_score_calibrator(finite[other], y[other], seed=cfg.seed)
+        p = cal.predict_proba(finite[fold.test])
+        for j, c in enumerate(cal.classes_):
+            proba[fold.test, labels.index(c)] = p[:, j]
+    return oof_scores, proba, np.asarray(labels, dtype=object)[proba.argmax(axis=1)], fold_of_row, calibrator
 
 
 def fit_final(cfg: Config, X, rows, y):

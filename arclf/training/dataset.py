@@ -107,7 +107,8 @@ def load_rows(cfg: Config, data_dir, progress: Progress):
     keep : ndarray of int
         Ascending row numbers of the rows used (long enough, and the stratified sample if asked).
     cols : dict of str to list
-        ``id``, ``source``, ``split`` and every task field, for the kept rows.
+        ``id``, ``source``, ``split`` and every task field, for the kept rows (and ``published``
+        for ``cv.scheme: temporal``).
     reports : list
         One read report per corpus.
     n_short : int
@@ -119,7 +120,7 @@ def load_rows(cfg: Config, data_dir, progress: Progress):
 
     progress("load", 0, 1)
     ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir, cache=cfg.cache)
-    needed = {"id", "source", "split", *(t.field for t in cfg.tasks)}
+    needed = {"id", "source", "split", *(t.field for t in cfg.tasks)} | ({"published"} if cfg.cv.scheme == "temporal" else set())
     cols = ds.select_columns([c for c in ds.column_names if c in needed]).to_dict()  # plain lists, not lazy columns
     text = ds.data.column("text")
     lengths = pc.utf8_length(pc.utf8_trim_whitespace(text)).to_numpy(zero_copy_only=False)

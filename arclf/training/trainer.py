@@ -210,8 +210,9 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     sources = [cols["source"][i] for i in rows]
     splits = [cols["split"][i] for i in rows]
     ids = [cols["id"][i] for i in rows]
+    published = [cols["published"][i] for i in rows] if "published" in cols else None
     block, per_fold, oof, (decision, calibrator), head, seconds = cross_validate_task(cfg, X, rows, y, ids, groups[rows], sources,
-                                                                              splits, progress, name, kept)
+                                                                              splits, progress, name, kept, published)
     if calibrator is not None:
         head.steps[-1] = ("clf", CalibratedLinear.from_parts(head.named_steps["clf"], calibrator,
                                                              folds=cfg.classifier.calibration_folds, seed=cfg.seed))
