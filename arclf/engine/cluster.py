@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 from arclf.config import EngineSpec
 from arclf.engine.base import Engine, EngineError, ordered_results
@@ -61,8 +62,10 @@ class DaskEngine(Engine):
         self.spec, self.cluster = spec, None
         if spec.address is None:
             n = spec.n_workers or os.cpu_count() or 1
-            self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                                    silence_logs=logging.ERROR)  # our errors say what went wrong
+            with warnings.catch_warnings():  # its status page moves to a free port when 8787 is taken: not our user's concern
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                                        silence_logs=logging.ERROR)  # our errors say what went wrong
             address = self.cluster.scheduler_address
         else:
             address = spec.address

@@ -130,6 +130,9 @@ def test_train_on_dask_gives_the_local_metrics(dask_engine, local_result, corpor
     assert on_dask.run["engine"] == {"kind": "dask", "address": dask_engine.spec.address, "local_cluster": False,
                                      "n_workers": 2, "threads": 2}
     assert local_result.run["engine"]["kind"] == "local"
+    from arclf.util.jit import any_compiled
+
+    assert dask_engine.each_worker(any_compiled) == [True, True]  # kernels compiled in each worker, kept for the next task
     assert on_dask.metrics["tasks"]["section"]["cv"]["macro_f1"]["mean"] > 0.6  # a real model, not an empty one
 
 
@@ -167,3 +170,31 @@ def test_use_engine_sets_the_current_engine(dask_engine):
     with use_engine(dask_engine):
         assert current_engine() is dask_engine
     assert current_engine().kind == "local"
+
+
+def test_cli_predict_jobs_2_writes_what_jobs_1_writes(local_result, articles, tmp_path):
+    from typer.testing import CliRunner
+
+    from arclf.cli import app
+
+    model = tmp_path / "model.joblib"
+    local_result.bundle.save(model)
+    runner = CliRunner()
+    one = runner.invoke(app, ["predict", str(model), str(articles), "--format", "jsonl"])
+    two = runner.invoke(app, ["predict", str(model), str(articles), "--format", "jsonl", "--jobs", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    assert len(one.stdout.splitlines()) == 1040
+    assert two.stdout == one.stdout
+    bad = runner.invoke(app, ["predict", str(model), str(articles), "--engine", "spark://x"])
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().splitlines() == ["arclf: error: --engine: expected local, dask://local or dask://host:port, got 'spark://x'"]
+
+
+def test_evaluate_on_dask_gives_the_local_scores(dask_engine, local_result, corpora_dir):
+    from arclf.training.crosscorpus import evaluate_bundle
+
+    kw = dict(overrides=["data.sample=300"], data_dir=corpora_dir, save=False)
+    local = evaluate_bundle(local_result.bundle, SECTIONS, **kw)
+    on_dask = evaluate_bundle(local_result.bundle, SECTIONS, engine=dask_engine, **kw)
+    assert on_dask.metrics == local.metrics
+    assert on_dask.metrics["tasks"]["section"]["n_examples"] == 300
