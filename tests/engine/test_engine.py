@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from arclf.config import EngineSpec, config_hash, load_config
-from arclf.engine import EngineError, LocalEngine, close_engines, open_engine, use_engine
+from arclf.engine import LocalEngine, close_engines, open_engine, use_engine
 from arclf.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,10 +24,10 @@ distributed = pytest.importorskip("distributed", reason="the Dask engine needs a
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A LocalCluster of 2 single-thread worker processes; a task may lose its worker twice and still be retried."""
+    """A LocalCluster of 2 single-thread worker processes; a task may lose its worker once and be retried."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     yield cluster
     close_engines()
@@ -68,10 +68,6 @@ def _die_once(path, marker):
     return path
 
 
-def _always_die(_):
-    os._exit(1)
-
-
 @pytest.mark.parametrize("text, kind, address", [
     ("local", "local", None),
     ("dask://local", "dask", None),
@@ -107,17 +103,6 @@ def test_dask_map_keeps_order_and_runs_on_both_workers(dask_engine):
     assert dask_engine.n_workers == 2
     assert list(dask_engine.map(_double, range(40), 1, window=4)) == [2 * i + 1 for i in range(40)]
     assert len(set(dask_engine.each_worker(os.getpid))) == 2
-
-
-def test_a_task_whose_worker_dies_is_retried(dask_engine, tmp_path):
-    assert list(dask_engine.map(_die_once, ["a"], str(tmp_path / "died"))) == ["a"]
-    assert (tmp_path / "died").exists()  # it did kill a worker
-
-
-def test_a_task_that_keeps_killing_workers_is_one_engine_error(dask_engine):
-    with pytest.raises(EngineError, match=r"^dask: a _always_die task killed its worker too often") as err:
-        list(dask_engine.map(_always_die, [1]))
-    assert "\n" not in str(err.value)
 
 
 def test_train_on_dask_gives_the_local_metrics(dask_engine, local_result, corpora_dir, tmp_path):
@@ -198,3 +183,9 @@ def test_evaluate_on_dask_gives_the_local_scores(dask_engine, local_result, corp
     on_dask = evaluate_bundle(local_result.bundle, SECTIONS, engine=dask_engine, **kw)
     assert on_dask.metrics == local.metrics
     assert on_dask.metrics["tasks"]["section"]["n_examples"] == 300
+
+
+def test_a_task_whose_worker_dies_is_retried(dask_engine, tmp_path):
+    """Last in the module: the killed worker is restarted by its nanny, but the other one runs the retry."""
+    assert list(dask_engine.map(_die_once, ["a"], str(tmp_path / "died"))) == ["a"]
+    assert (tmp_path / "died").exists()  # it did kill a worker
