@@ -21,7 +21,10 @@ import warnings
 from arclf.config import EngineSpec
 from arclf.engine.base import Engine, EngineError, ordered_results
 
-__all__ = ["DaskEngine"]
+__all__ = ["DaskEngine", "NO_WORKER_SECONDS"]
+
+#: A result not ready while the cluster has had no worker this long stops the run (one line, not a hang).
+NO_WORKER_SECONDS = 120.0
 
 
 def _import_distributed():
@@ -30,6 +33,29 @@ def _import_distributed():
     except ImportError:
         raise EngineError("the Dask engine needs dask.distributed: pip install 'arclf[dask]'") from None
     return distributed
+
+
+class _Watched:
+    """A task's future whose ``result()`` gives up when the cluster has had no worker for :data:`NO_WORKER_SECONDS`.
+
+    Dask waits for workers without limit; a ``LocalCluster`` whose workers a task killed may never get them back.
+    """
+
+    def __init__(self, client, future):
+        self.client, self.future = client, future
+
+    def result(self):
+        idle = 0.0
+        while True:
+            try:
+                return self.future.result(timeout=5)
+            except TimeoutError:
+                if self.future.done():  # the task's own TimeoutError
+                    raise
+                idle = 0.0 if self.client.nthreads() else idle + 5
+                if idle >= NO_WORKER_SECONDS:
+                    raise EngineError(f"dask: no worker left on the cluster for {NO_WORKER_SECONDS:.0f} s (did a task kill "
+                                      f"them?); nothing was saved") from None
 
 
 class DaskEngine(Engine):
@@ -107,8 +133,8 @@ class DaskEngine(Engine):
         client = self.client
         try:  # one list each: scatter splits a list it is given into items
             shared_futures = [client.scatter([value], broadcast=True, hash=False)[0] for value in shared]
-            yield from ordered_results(lambda item: client.submit(func, item, *shared_futures, pure=False), items,
-                                       window, cancel=client.cancel)
+            yield from ordered_results(lambda item: _Watched(client, client.submit(func, item, *shared_futures, pure=False)),
+                                       items, window, cancel=lambda pending: client.cancel([w.future for w in pending]))
         except KilledWorker as exc:
             raise EngineError(f"dask: a {getattr(func, '__name__', 'task')} task killed its worker too often "
                               f"({exc.__class__.__name__}: {exc}); nothing was saved") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from arclf.config import EngineSpec, config_hash, load_config
-from arclf.engine import LocalEngine, close_engines, open_engine, use_engine
+from arclf.engine import EngineError, LocalEngine, close_engines, open_engine, use_engine
 from arclf.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +58,10 @@ def articles(ant_sample, tmp_path_factory) -> Path:
 
 def _double(x, k):
     return 2 * x + k
+
+
+def _always_die(_):
+    os._exit(1)
 
 
 def _die_once(path, marker):
@@ -189,3 +193,13 @@ def test_a_task_whose_worker_dies_is_retried(dask_engine, tmp_path):
     """Last in the module: the killed worker is restarted by its nanny, but the other one runs the retry."""
     assert list(dask_engine.map(_die_once, ["a"], str(tmp_path / "died"))) == ["a"]
     assert (tmp_path / "died").exists()  # it did kill a worker
+
+
+def test_a_task_that_keeps_killing_workers_stops_with_one_line(dask_engine, monkeypatch):
+    """The very last test: it leaves the module's cluster without workers (Dask's KilledWorker, or no worker left)."""
+    from arclf.engine import cluster
+
+    monkeypatch.setattr(cluster, "NO_WORKER_SECONDS", 10.0)
+    with pytest.raises(EngineError, match=r"^dask: ") as err:
+        list(dask_engine.map(_always_die, [1]))
+    assert "\n" not in str(err.value)
