@@ -23,7 +23,7 @@ from arclf.util.files import read_yaml
 
 __all__ = [
     "Config", "CorpusSpec", "TaskSpec", "NormalizeSpec", "CharSpec", "WordSpec", "FeaturesSpec",
-    "ClassifierSpec", "CVSpec", "load_config", "parse_config", "apply_overrides", "config_hash",
+    "ClassifierSpec", "CVSpec", "EngineSpec", "load_config", "parse_config", "apply_overrides", "config_hash",
 ]
 
 
@@ -236,6 +236,48 @@ class CVSpec(_Strict):
         return self
 
 
+class EngineSpec(_Strict):
+    """Where the work runs: ``local`` (this process, the default) or a Dask cluster (see :mod:`arclf.engine`).
+
+    Written as ``engine: local``, ``engine: dask://local`` (a ``LocalCluster`` of this machine's
+    cores), ``engine: dask://host:8786`` or ``engine: {kind: dask, address: tcp://host:8786}``.
+    Where the work runs never changes the results, so the engine is left out of :func:`config_hash`.
+    """
+
+    kind: Literal["local", "dask"] = "local"
+    address: Optional[str] = Field(default=None, description="dask: scheduler address (tcp://host:port); None = a LocalCluster")
+    n_workers: Optional[int] = Field(default=None, gt=0, description="dask LocalCluster: worker processes (None = one per core)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, v):
+        if not isinstance(v, str):
+            return v
+        text = v.strip()
+        if text == "local":
+            return {"kind": "local"}
+        if text.startswith("dask://"):
+            rest = text[len("dask://"):]
+            return {"kind": "dask", "address": None if rest in ("", "local") else f"tcp://{rest}"}
+        raise ValueError(f"expected local, dask://local or dask://host:port, got {v!r}")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.kind == "local" and (self.address or self.n_workers):
+            raise ValueError("address and n_workers are for kind: dask")
+        if self.address in ("local", ""):
+            self.address = None
+        if self.address is not None and "://" not in self.address:
+            raise ValueError(f"address: expected a scheduler address such as tcp://host:8786, got {self.address!r}")
+        return self
+
+    def url(self) -> str:
+        """The engine as ``--engine`` writes it (``local``, ``dask://local``, ``dask://host:port``)."""
+        if self.kind == "local":
+            return "local"
+        return "dask://" + (self.address.split("://", 1)[1] if self.address else "local")
+
+
 class Config(_Strict):
     """A whole experiment config. ``name`` defaults to the file's stem."""
 
@@ -248,6 +290,7 @@ class Config(_Strict):
     classifier: ClassifierSpec = Field(default_factory=ClassifierSpec)
     cv: CVSpec = Field(default_factory=CVSpec)
     cache: bool = True
+    engine: EngineSpec = Field(default_factory=EngineSpec)
 
     @model_validator(mode="before")
     @classmethod
@@ -481,6 +524,6 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 
 def config_hash(cfg: Config, n: int = 8) -> str:
-    """Short SHA-256 of the resolved config (hex, ``n`` characters)."""
-    blob = json.dumps(cfg.resolved(), sort_keys=True).encode()
+    """Short SHA-256 of the resolved config (hex, ``n`` characters); where it runs (``engine``) is left out."""
+    blob = json.dumps({k: v for k, v in cfg.resolved().items() if k != "engine"}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:n]

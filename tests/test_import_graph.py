@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "arclf"
 
 #: The stages in data-flow order; a stage may import itself and any stage before it.
 #: ``errors`` and ``util`` are the plumbing every stage uses.
-STAGES = ["errors", "util", "config", "text", "corpus", "features", "models", "evaluation", "runs", "bundle",
+STAGES = ["errors", "util", "config", "engine", "text", "corpus", "features", "models", "evaluation", "runs", "bundle",
           "prediction", "serve", "training", "tuning", "export", "cli"]
 
 

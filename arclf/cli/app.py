@@ -46,6 +46,8 @@ def _root(version: bool = typer.Option(False, "--version", callback=_print_versi
 
 DataDir = typer.Option(None, "--data-dir", envvar="ARCLF_DATA", help="Folder holding the corpora (or set ARCLF_DATA).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+EngineOpt = typer.Option(None, "--engine", help="Where the work runs: local (default), dask://local (a Dask LocalCluster "
+                         "of this machine's cores) or dask://host:8786 (a running Dask scheduler); overrides the config's engine.")
 
 
 def _fail(message: str, code: int) -> None:

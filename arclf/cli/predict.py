@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from arclf.errors import InputError
-from arclf.cli.app import _fail, _print_wide, app, handle_errors
+from arclf.cli.app import EngineOpt, _fail, _print_wide, app, handle_errors
 
 
 def _encoding_notes(preds) -> None:
@@ -147,6 +147,8 @@ def predict(
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always give the model's best label, even below its threshold."),
     text_column: str = typer.Option("text", "--text-column", help="CSV/TSV/Parquet inputs (one article per row): the text column."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/Parquet inputs: the id column (default: id, else file:row)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=-1, help="Processes scoring at once (-1: every core); the local engine only."),
+    engine: Optional[str] = EngineOpt,
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""
     from arclf.prediction.predictor import predict_iter
@@ -160,7 +162,7 @@ def predict(
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     skipped = [] if skip_bad else None
     results = predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                           abstain=not no_abstain, text_column=text_column, id_column=id_column)
+                           abstain=not no_abstain, text_column=text_column, id_column=id_column, jobs=jobs, engine=engine)
     try:
         if format in ("jsonl", "csv") and not explain:  # written as they are scored: flat memory, output at once
             n, noted = _stream_predictions(results, format)

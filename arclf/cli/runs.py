@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from arclf.cli.app import COMPARE_FORMATS, DataDir, Quiet, RunsRoot, _choice, _console, _fail, _hush_datasets, _print_json, _print_wide, app, handle_errors, progress_bars
+from arclf.cli.app import COMPARE_FORMATS, DataDir, EngineOpt, Quiet, RunsRoot, _choice, _console, _fail, _hush_datasets, _print_json, _print_wide, app, handle_errors, progress_bars
 
 
 @app.command()
@@ -84,6 +84,7 @@ def evaluate(
     data_dir: Optional[Path] = DataDir,
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Run folder to create (default experiments/runs/<name>/<time>-eval-<hash>)."),
     quiet: bool = Quiet,
+    engine: Optional[str] = EngineOpt,
 ):
     """Score a trained model on other data (cross-corpus) and save the scores as a run folder.
 
@@ -93,7 +94,8 @@ def evaluate(
 
     _hush_datasets()
     with progress_bars(quiet) as progress:
-        result = evaluate_bundle(bundle, data, overrides=set_, data_dir=data_dir, output_dir=output_dir, progress=progress)
+        result = evaluate_bundle(bundle, data, overrides=set_, data_dir=data_dir, output_dir=output_dir, progress=progress,
+                                 engine=engine)
     _print_evaluation(result)
 
 

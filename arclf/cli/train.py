@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from arclf.cli.app import DataDir, Quiet, _console, _fail, app, handle_errors, progress_bars
+from arclf.cli.app import DataDir, EngineOpt, Quiet, _console, _fail, app, handle_errors, progress_bars
 
 
 @app.command()
@@ -20,6 +20,7 @@ def train(
     no_cv: bool = typer.Option(False, "--no-cv", help="Fit and save the bundle only, no cross-validation."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse or store cached features."),
     quiet: bool = Quiet,
+    engine: Optional[str] = EngineOpt,
 ):
     """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle.
 
@@ -28,7 +29,7 @@ def train(
     from arclf.training.experiments import is_experiment
     from arclf.training.trainer import train as train_fn
 
-    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None)
+    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None, engine=engine)
     if config.is_file() and is_experiment(config):
         return _train_experiment(config, output_dir, quiet, **options)
     with progress_bars(quiet) as progress:

@@ -17,7 +17,7 @@ from arclf.errors import InputError
 from arclf.evaluation.novelty import novel
 from arclf.text.outlets import find_attribution
 
-__all__ = ["predict", "predict_files", "predict_iter", "Prediction", "TaskPrediction", "UNKNOWN"]
+__all__ = ["predict", "predict_chunk", "predict_files", "predict_iter", "Prediction", "TaskPrediction", "UNKNOWN"]
 
 #: The label given when the best probability is below ``min_proba``.
 UNKNOWN = "unknown"
@@ -189,14 +189,28 @@ def _mentions_answer(rec: dict, level: str | None) -> TaskPrediction:
     return TaskPrediction(label or UNKNOWN, None, {}, "mentions", evidence)
 
 
+def predict_chunk(records: list[dict], bundle, options: dict) -> list[Prediction]:
+    """:func:`predict` of one chunk of records with their own ids (an engine task: records first, bundle shared)."""
+    return predict(bundle, records, ids=[str(r["id"]) for r in records], **options)
+
+
 def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None, skipped: list | None = None,
                  abstain: bool = True, text_column: str = "text", id_column: str | None = None,
-                 chunk_size: int = 256) -> Iterator[Prediction]:
+                 chunk_size: int = 256, jobs: int = 1, engine=None) -> Iterator[Prediction]:
     """Read inputs and yield their predictions as they are scored, ``chunk_size`` articles at a time.
 
     Memory stays flat whatever the number of inputs (JSON Lines files are read a line at a
     time), output order is input order, and an article's probabilities do not depend on the
-    chunk it is scored in. Arguments as :func:`predict_files`.
+    chunk it is scored in. Arguments as :func:`predict_files`, and:
+
+    Parameters
+    ----------
+    jobs : int, default=1
+        Processes scoring chunks at once on the local engine (-1: every core); each gets the
+        bundle once. Reading and writing stay in this process, a few chunks ahead.
+    engine : Engine, EngineSpec or str, optional
+        Where chunks are scored (``local``, ``dask://local``, ``dask://host:8786``, see
+        :mod:`arclf.engine`); default: the current engine, or a local one of ``jobs`` processes.
 
     Yields
     ------
@@ -206,23 +220,35 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
     ------
     InputError
         As :func:`predict_files`; "no article found" only once every input has been read.
+    EngineError
+        The engine could not score a chunk (its workers died).
     """
+    from arclf.engine import Engine, current_engine, open_engine
     from arclf.prediction.inputs import iter_inputs
 
     if isinstance(bundle, (str, Path)):
         from arclf.bundle.model import load_predictor
 
         bundle = load_predictor(bundle)
-    chunk, n = [], 0
-    for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
-        chunk.append(rec)
-        if len(chunk) >= chunk_size:
-            yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
-            n += len(chunk)
-            chunk = []
-    if chunk:
-        yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
-        n += len(chunk)
+
+    def chunks():
+        chunk = []
+        for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
+            chunk.append(rec)
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    if engine is None:
+        engine = current_engine() if jobs == 1 else "local"
+    eng = engine if isinstance(engine, Engine) else open_engine(engine, jobs=jobs)
+    options = {"top_k": top_k, "min_proba": min_proba, "abstain": abstain}
+    n = 0
+    for preds in eng.map(predict_chunk, chunks(), bundle, options):
+        n += len(preds)
+        yield from preds
     if not n:
         why = f" ({len(skipped)} skipped; first: {skipped[0][1]})" if skipped else ""
         raise InputError(f"no article found in the inputs{why}")
@@ -230,12 +256,12 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
 
 def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
                   skipped: list | None = None, abstain: bool = True, text_column: str = "text",
-                  id_column: str | None = None) -> list[Prediction]:
+                  id_column: str | None = None, jobs: int = 1, engine=None) -> list[Prediction]:
     """Read inputs (files, folders, ``-``) with :func:`arclf.prediction.inputs.iter_inputs` and :func:`predict` them.
 
     With a ``skipped`` list, unreadable inputs are left out and listed there as
     ``(path, reason)`` instead of stopping the batch (the ``--skip-bad`` switch).
-    :func:`predict_iter` is the streaming form.
+    :func:`predict_iter` is the streaming form; ``jobs`` and ``engine`` are as there.
 
     Raises
     ------
@@ -244,4 +270,4 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         ``skipped``), or no input at all could be read.
     """
     return list(predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                             abstain=abstain, text_column=text_column, id_column=id_column))
+                             abstain=abstain, text_column=text_column, id_column=id_column, jobs=jobs, engine=engine))

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from arclf.config import Config, TaskSpec, config_hash, load_config
+from arclf.engine import current_engine, use_engine
 from arclf.errors import ConfigError, DataError
 from arclf.evaluation.folds import fold_fingerprint, fold_metrics, summarize_folds
 from arclf.runs.provenance import StageMonitor, data_fingerprint, run_record
@@ -27,7 +28,7 @@ from arclf.runs.writer import RunWriter, check_new_run_dir, write_run_folder
 from arclf.training.dataset import Progress, load_rows, no_progress, task_labels, text_chunks, text_digests
 from arclf.util.files import read_yaml
 
-__all__ = ["EvalResult", "evaluate_bundle"]
+__all__ = ["EvalResult", "evaluate_bundle", "predict_batch"]
 
 @dataclass
 class EvalResult:
@@ -102,19 +103,32 @@ def _predict_rows(bundle, chunks, ids, wanted: np.ndarray, tasks: list[str], pro
     """Predictions for ``tasks`` of the rows where ``wanted`` is True: row -> Prediction.
 
     ``chunks`` yields the texts of every row in order, a batch at a time (so a large corpus is
-    never held as Python strings at once).
+    never held as Python strings at once). The batches are scored on the current engine
+    (:func:`arclf.engine.current_engine`: on a Dask cluster, over its workers, the bundle sent once).
     """
+    from arclf.engine import current_engine
+
+    def batches():
+        start = 0
+        for texts in chunks:
+            rows = start + np.flatnonzero(wanted[start:start + len(texts)])
+            if len(rows):
+                yield rows, [texts[i - start] for i in rows], [str(ids[i]) for i in rows]
+            start += len(texts)
+
+    out, total = {}, int(wanted.sum())
+    for rows, preds in current_engine().map(predict_batch, batches(), bundle, tasks):
+        out.update(zip(rows.tolist(), preds))
+        progress("predict", len(out), total)
+    return out
+
+
+def predict_batch(batch: tuple, bundle, tasks: list[str]) -> tuple:
+    """``(rows, predictions)`` of one ``(rows, texts, ids)`` batch (an engine task: the bundle is shared)."""
     from arclf.prediction.predictor import predict
 
-    out, start, total = {}, 0, int(wanted.sum())
-    for texts in chunks:
-        rows = start + np.flatnonzero(wanted[start:start + len(texts)])
-        if len(rows):
-            preds = predict(bundle, [texts[i - start] for i in rows], ids=[str(ids[i]) for i in rows], tasks=tasks)
-            out.update(zip(rows.tolist(), preds))
-            progress("predict", len(out), total)
-        start += len(texts)
-    return out
+    rows, texts, ids = batch
+    return rows, predict(bundle, texts, ids=ids, tasks=tasks)
 
 
 def _task_result(name: str, labels: list[str], rows, y, ids, preds: dict, split: str, n_train):
@@ -136,7 +150,7 @@ def _task_result(name: str, labels: list[str], rows, y, ids, preds: dict, split:
 
 
 def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_dir=None, output_dir=None,
-                    save: bool = True, progress: Progress | None = None) -> EvalResult:
+                    save: bool = True, progress: Progress | None = None, engine=None) -> EvalResult:
     """Score a trained bundle on the corpora of a config and record the result as a run.
 
     Parameters
@@ -157,6 +171,9 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
     save : bool, default=True
         False keeps everything in memory (no run folder).
     progress : callable(stage, done, total), optional
+    engine : Engine, EngineSpec or str, optional
+        Where the articles are scored (``local``, ``dask://local``, ``dask://host:8786``; see
+        :mod:`arclf.engine`); default: the current engine. The scores do not depend on it.
 
     Returns
     -------
@@ -222,7 +239,8 @@ def evaluate_bundle(bundle, config, *, overrides: list[str] | None = None, data_
         wanted = np.zeros(len(ids), dtype=bool)
         for rows, _, _ in plan.values():
             wanted[rows] = True
-        preds = _predict_rows(bundle, text_chunks(ds, keep), ids, wanted, list(plan), progress)
+        with use_engine(engine if engine is not None else current_engine()):
+            preds = _predict_rows(bundle, text_chunks(ds, keep), ids, wanted, list(plan), progress)
         seconds = time.perf_counter() - start
     del ds  # unmaps the corpus
     n_train = bundle.meta.get("n_examples")

@@ -14,7 +14,7 @@ from arclf.evaluation.folds import Fold, fold_fingerprint, fold_metrics, make_fo
 from arclf.models.solver import softmax_decision, tf_table
 from arclf.training.dataset import Progress, release_free_memory
 
-__all__ = ["uses_shared_counts", "fit_svm_scaled", "fit_fold", "cross_validate_task", "fit_final", "to_hash_space"]
+__all__ = ["uses_shared_counts", "fit_svm_scaled", "fit_fold", "fit_fold_task", "cross_validate_task", "fit_final", "to_hash_space"]
 
 
 def uses_shared_counts(cfg: Config) -> bool:
@@ -82,9 +82,17 @@ def fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=No
     return head, clf.classes_, scores, time.perf_counter() - start
 
 
+def fit_fold_task(fold: Fold, cfg: Config, X, rows, y, calibrate: bool, column_ids=None):
+    """:func:`fit_fold` as an engine task (the fold first; the matrix and labels shared by every fold)."""
+    return fit_fold(cfg, X, rows, y, fold, calibrate, column_ids)
+
+
 def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, progress: Progress, name: str, column_ids=None,
                         published=None):
     """Cross-validate one task and fit its model on all rows in the same thread pool.
+
+    On a Dask engine (:func:`arclf.engine.current_engine`) every fold and the model on all rows
+    is a task of the cluster, and ``X`` reaches each worker once.
 
     Parameters
     ----------
@@ -117,6 +125,7 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     """
     from joblib import Parallel, delayed
 
+    from arclf.engine import current_engine
     from arclf.models.pipeline import needs_calibration
 
     labels = sorted(set(y))
@@ -137,9 +146,14 @@ def cross_validate_task(cfg: Config, X, rows, y, ids, groups, sources, splits, p
     # the model on all rows is one more job in the same pool, first since it is the longest,
     # so it runs beside the folds instead of after them
     final = Fold(-1, np.arange(len(y)), np.arange(0))
-    parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
+    engine = current_engine()
+    if engine.distributed:  # one task per fold, all submitted at once; X scattered once
+        fits = engine.map(fit_fold_task, [final, *folds], cfg, X, rows, y, calibrate, column_ids, window=len(folds) + 1)
+    else:
+        parallel = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading", return_as="generator")
+        fits = parallel(delayed(fit_fold)(cfg, X, rows, y, f, calibrate, column_ids) for f in [final, *folds])
     results = []
-    for i, res in enumerate(parallel(delayed(fit_fold)(cfg, X, rows, y, f, calibrate, column_ids) for f in [final, *folds])):
+    for i, res in enumerate(fits):
         results.append(res if i == 0 else (None, *res[1:]))  # a fold's model is only needed for its scores (~13 MB each on ANT)
         progress(f"cv {name}", i + 1, len(folds) + 1)
     final_head = results.pop(0)[0]

@@ -25,7 +25,7 @@ from arclf.config import Config, load_config
 from arclf.errors import ConfigError
 from arclf.util.files import read_yaml
 
-__all__ = ["is_experiment", "load_experiment", "run_experiment"]
+__all__ = ["is_experiment", "load_experiment", "run_experiment", "train_variant"]
 
 
 def _read(path: Path) -> dict:
@@ -81,19 +81,66 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> lis
     return out
 
 
-def run_experiment(path: str | Path, *, overrides: list[str] | None = None, on_variant=None, **train_kwargs) -> list:
+def run_experiment(path: str | Path, *, overrides: list[str] | None = None, on_variant=None, engine=None, **train_kwargs) -> list:
     """Train every variant of an experiment file; returns the :class:`arclf.training.trainer.TrainResult` list.
 
     ``on_variant(index, total, name)`` is called before each variant starts. Extra keyword arguments
     go to :func:`arclf.training.trainer.train` (``data_dir``, ``cv``, ``progress``, …).
+
+    ``engine`` (default: the base config's ``engine``) says where the variants run: one after
+    another here, or on a Dask engine as tasks, all submitted at once, each training on one worker
+    (which reads the corpora from the data folder and writes its run folder: both paths must be
+    reachable from every worker, as on one machine or a shared filesystem). Results come back in
+    the file's order.
+
+    Raises
+    ------
+    EngineError
+        A variant's worker died more often than Dask retries; the variants that finished keep
+        their run folders, the others leave none.
     """
+    from arclf.engine import current_engine, use_engine
     from arclf.training.trainer import train
 
     variants = load_experiment(path, overrides)
+    spec = engine if engine is not None else (variants[0][1].engine if variants[0][1].engine.kind != "local" else current_engine())
     results = []
-    for i, (name, cfg) in enumerate(variants):
+    with use_engine(spec) as eng:
+        if eng.distributed:
+            return _run_on_cluster(eng, variants, on_variant, train_kwargs)
+        for i, (name, cfg) in enumerate(variants):
+            if on_variant:
+                on_variant(i, len(variants), name)
+            cfg.set_origin(variant=name)
+            results.append(train(cfg, **train_kwargs))
+    return results
+
+
+def train_variant(variant: tuple, train_kwargs: dict):
+    """Train one ``(name, Config)`` variant here, on the local engine (an engine task of :func:`run_experiment`)."""
+    from arclf.config import EngineSpec
+    from arclf.engine import use_engine
+    from arclf.training.trainer import train
+
+    name, cfg = variant
+    cfg.set_origin(variant=name)
+    cfg.engine = EngineSpec()  # the worker runs it itself
+    with use_engine("local"):
+        return train(cfg, **train_kwargs)
+
+
+def _run_on_cluster(engine, variants: list, on_variant, train_kwargs: dict) -> list:
+    import os
+
+    from arclf.training.trainer import DEFAULT_RUNS_ROOT
+
+    kwargs = {k: v for k, v in train_kwargs.items() if k != "progress"}  # progress bars stay here
+    data_dir = kwargs.get("data_dir") or os.environ.get("ARCLF_DATA")
+    if data_dir:
+        kwargs["data_dir"] = str(Path(data_dir).resolve())  # workers may start elsewhere
+    if kwargs.get("output_dir") is None and kwargs.get("save", True):
+        kwargs["runs_root"] = str(Path(kwargs.get("runs_root") or DEFAULT_RUNS_ROOT).resolve())
+    for i, (name, _) in enumerate(variants):
         if on_variant:
             on_variant(i, len(variants), name)
-        cfg.set_origin(variant=name)
-        results.append(train(cfg, **train_kwargs))
-    return results
+    return list(engine.map(train_variant, variants, kwargs, window=len(variants)))

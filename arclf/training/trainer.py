@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from arclf.config import Config, config_hash, load_config
+from arclf.engine import current_engine, use_engine
 from arclf.errors import DataError
 from arclf.evaluation.duplicates import duplicate_report
 from arclf.models.calibration import CalibratedLinear
@@ -68,7 +69,7 @@ class TrainResult:
 
 def train(config: Config | str | Path, *, overrides: list[str] | None = None, data_dir: str | Path | None = None,
           output_dir: str | Path | None = None, cv: bool = True, save: bool = True, use_cache: bool | None = None,
-          progress: Progress | None = None) -> TrainResult:
+          progress: Progress | None = None, engine=None, runs_root: str | Path | None = None) -> TrainResult:
     """Train every task of a config, cross-validate it and record the run.
 
     Parameters
@@ -89,6 +90,12 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         Reuse cached features (default: the config's ``cache``).
     progress : callable(stage, done, total), optional
         Called as work advances; the CLI draws progress bars with it.
+    engine : Engine, EngineSpec or str, optional
+        Where the work runs (``local``, ``dask://local``, ``dask://host:8786``; see :mod:`arclf.engine`);
+        default: the config's ``engine``, or the current engine when that is ``local``. The
+        metrics do not depend on it.
+    runs_root : path, optional
+        Folder of run folders when ``output_dir`` is not given (default ``experiments/runs``).
 
     Returns
     -------
@@ -100,6 +107,14 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         Invalid config, missing or unusable data. No run folder is left behind.
     """
     cfg = config if isinstance(config, Config) else load_config(config, overrides)
+    if engine is None and cfg.engine.kind != "local":
+        engine = cfg.engine
+    with use_engine(engine if engine is not None else current_engine()):
+        return _train(cfg, data_dir=data_dir, output_dir=output_dir, cv=cv, save=save, use_cache=use_cache, progress=progress,
+                      runs_root=runs_root)
+
+
+def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache, progress, runs_root) -> TrainResult:
     if save and output_dir is not None:
         check_new_run_dir(Path(output_dir))
     progress = progress or no_progress
@@ -167,10 +182,11 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
                     "duplicates": duplicate_report(dup_groups, task_ys[model_tasks[0].name]),
                     **{k: v for k, v in feats[0].items() if k != "tasks"},
                     **({"featurizers": feats} if len(feats) > 1 else {})},
-           "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None}
+           "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None,
+           "engine": current_engine().describe()}
     run_dir = None
     if save:
-        folder = Path(output_dir) if output_dir is not None else DEFAULT_RUNS_ROOT / cfg.name / run_id
+        folder = Path(output_dir) if output_dir is not None else Path(runs_root or DEFAULT_RUNS_ROOT) / cfg.name / run_id
         run_dir = write_run_folder(folder, config=cfg.resolved(), metrics=metrics, run=run, monitor=mon, oofs=oofs,
                                    save_model=lambda path, final_id: _save_bundle(bundle, path, final_id),
                                    summary=lambda record: run_summary_markdown(cfg.name, metrics, record),
@@ -185,6 +201,8 @@ def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cac
 
     # first run after an install: compile in a child, keep LLVM's memory out of this process
     compile_kernels(cfg, notify=lambda done: progress("compile kernels (first run only)", int(done), 1))
+    if current_engine().distributed:  # each worker compiles (or loads numba's cache) once, before its first chunk
+        current_engine().each_worker(compile_kernels, cfg)
     return featurize_counts(cfg, ds, keep, fingerprint, progress, use_cache)
 
 
