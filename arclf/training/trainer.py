@@ -26,6 +26,7 @@ from arclf.training.cv import cross_validate_task, fit_final, to_hash_space, use
 from arclf.training.dataset import (Progress, duplicate_groups, load_rows, no_progress, release_free_memory, task_labels,
                                     task_rows, text_digests)
 from arclf.training.featurize import featurize_counts
+from arclf.training.outofcore import MemoryPlan
 
 __all__ = ["train", "TrainResult", "DEFAULT_RUNS_ROOT"]
 
@@ -66,7 +67,7 @@ class TrainResult:
 
 def train(config: Config | str | Path, *, overrides: list[str] | None = None, data_dir: str | Path | None = None,
           output_dir: str | Path | None = None, cv: bool = True, save: bool = True, use_cache: bool | None = None,
-          progress: Progress | None = None) -> TrainResult:
+          progress: Progress | None = None, memory_budget: str | int | None = None) -> TrainResult:
     """Train every task of a config, cross-validate it and record the run.
 
     Parameters
@@ -87,6 +88,10 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         Reuse cached features (default: the config's ``cache``).
     progress : callable(stage, done, total), optional
         Called as work advances; the CLI draws progress bars with it.
+    memory_budget : str or int, optional
+        Memory the run may use (``"2GB"``, ``"512MiB"``, bytes); default ``$ARCLF_MEMORY_BUDGET``, else the
+        memory available. A count matrix larger than half of it is kept in memory-mapped files
+        (:mod:`arclf.training.outofcore`); ``run.json`` records the choice under ``memory``.
 
     Returns
     -------
@@ -119,10 +124,12 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         release_free_memory()
         fingerprint = data_fingerprint(ids, [d.hex() for d in digests], *task_ys.values())
         groups = duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
+    plan = MemoryPlan.from_budget(memory_budget)
     with mon.stage("featurize"):
-        featurizer, X, cache_hit = _counts(cfg, ds, keep, fingerprint, progress, use_cache)
+        featurizer, X, cache_hit = _counts(cfg, ds, keep, fingerprint, progress, use_cache, plan)
         del ds  # unmaps the corpus
         release_free_memory()
+        plan.matrix_taken(X)
         X, kept, n_hash = _prune(cfg, X, run_cv)
     metrics = {"schema_version": 1, "tasks": {}}
     rules = {t.name: {"field": t.field, "level": t.level, "source": t.source} for t in cfg.tasks if t.source != "model"}
@@ -142,6 +149,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         heads[task.name] = to_hash_space(head, kept, n_hash)
         metrics["tasks"][task.name] = entry
     n_present, nnz = int(X.shape[1]), int(X.nnz)
+    plan.release()
     del X  # the matrix is most of the memory; saving and the report figures do not need it
     release_free_memory()
     run_id = RunWriter.new_id(config_hash(cfg))
@@ -152,7 +160,7 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
                     "corpora": [r if isinstance(r, dict) else r.as_dict() for r in reports],
                     "duplicates": duplicate_report(groups, task_ys[model_tasks[0].name]), "feature_cache_hit": cache_hit,
                     "n_features_hashed": int(n_hash), "n_features_present": n_present, "nnz": nnz},
-           "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None}
+           "memory": plan.record(), "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None}
     run_dir = None
     if save:
         folder = Path(output_dir) if output_dir is not None else DEFAULT_RUNS_ROOT / cfg.name / run_id
@@ -164,13 +172,14 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     return TrainResult(run_dir, metrics, run, bundle)
 
 
-def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cache: bool):
+def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cache: bool, plan: "MemoryPlan"):
     """``(featurizer, counts of the kept texts, cache hit)``, the kernels compiled first if needed."""
     from arclf.training.warmup import compile_kernels
 
     # first run after an install: compile in a child, keep LLVM's memory out of this process
     compile_kernels(cfg, notify=lambda done: progress("compile kernels (first run only)", int(done), 1))
-    return featurize_counts(cfg, ds, keep, fingerprint, progress, use_cache)
+    return featurize_counts(cfg, ds, keep, fingerprint, progress, use_cache, limit_bytes=plan.matrix_limit,
+                            spill_dir=plan.spill_dir)
 
 
 def _prune(cfg: Config, X, run_cv: bool):
