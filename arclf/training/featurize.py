@@ -6,7 +6,7 @@ import numpy as np
 
 from arclf.config import Config
 from arclf.models.solver import MAX_COUNT
-from arclf.training.dataset import Progress, text_chunks
+from arclf.training.dataset import Progress, text_chunks, text_lengths
 
 __all__ = ["ngram_bound", "featurize_counts", "is_on_disk"]
 
@@ -31,7 +31,8 @@ def featurize_counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress
     is the matrix plus one chunk. Counts are stored as ``uint16`` (clipped at 65,535), 2 bytes a
     non-zero instead of float32's 4: on ANT, 136 MB less.
 
-    With ``limit_bytes``, a matrix that outgrows it (6 bytes a non-zero) is spilled to files in
+    With ``limit_bytes``, a matrix that outgrows it (6 bytes a non-zero), or that the first chunk
+    projects (by its non-zeros per character) to outgrow it well, is spilled to files in
     ``spill_dir`` (default: the system's temporary folder) and the rest of the chunks are appended
     there: the matrix returned is then backed by memory-mapped files (``numpy.memmap``, writable,
     already unlinked on POSIX so nothing is left behind), and the feature cache is neither read
@@ -43,7 +44,6 @@ def featurize_counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress
     X : csr_matrix of shape (len(keep), n_hash), uint16
     cache_hit : bool
     """
-    import pyarrow.compute as pc
     import scipy.sparse as sp
 
     from arclf.features.cache import FeatureCache
@@ -57,14 +57,18 @@ def featurize_counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress
     X = cache.get(key) if use_cache and fits else None
     if X is not None:
         return featurizer, X, True
-    lengths = pc.utf8_length(ds.data.column("text")).to_numpy(zero_copy_only=False)[keep]
+    lengths = text_lengths(ds)[keep]
     bound = int(sum(ngram_bound(int(n), cfg) for n in lengths)) + 1
-    del lengths
     store = _CountWriter(bound, len(keep), limit_bytes, spill_dir)
+    total_chars, chars = int(lengths.sum()), 0
+    del lengths
     row = 0
     for texts in text_chunks(ds, keep):
         chunk = featurizer.transform(texts)
         store.append(np.minimum(chunk.data, MAX_COUNT).astype(np.uint16), chunk.indices, chunk.indptr)
+        chars += sum(map(len, texts))
+        if row == 0 and chars:  # a matrix that will clearly not fit goes to disk now, not half-way
+            store.project(store.pos * total_chars / chars)
         row += chunk.shape[0]
         del chunk
         progress("featurize", row, len(keep))
@@ -112,6 +116,11 @@ class _CountWriter:
         self.indptr[self.row + 1:self.row + len(indptr)] = indptr[1:] + self.pos
         self.pos += nnz
         self.row += len(indptr) - 1
+
+    def project(self, nnz: float) -> None:
+        """Spill now if ``nnz`` (the projected non-zeros of the whole matrix) is 1.25 times over the limit."""
+        if not self.on_disk and self.limit is not None and nnz > 1.25 * self.limit:
+            self._spill()
 
     def _spill(self) -> None:
         import tempfile

@@ -8,13 +8,16 @@ other half is for the corpus being read, the folds' weights and Python itself.
 
 * **In memory** when the matrix fits its half: the matrix is built in anonymous memory, as it
   always was (the fastest path; nothing changes when data fits).
-* **On disk** otherwise: featurization spills the matrix, chunk by chunk, into two files that are
+* **On disk** otherwise (or when the first chunk of texts projects the matrix well past its share): featurization spills the matrix, chunk by chunk, into two files that are
   then memory-mapped (:func:`arclf.training.featurize.featurize_counts`). Pruning and every fold
   read it through the same compiled kernels, unchanged (dual coordinate descent visits rows in a
   shuffled order over the whole mapping; the results are the same to the bit), while a
   :class:`arclf.util.memory.PageReaper` drops the mapped pages from the process every quarter of
   a second: the resident set stays bounded and the page cache, which the system may reclaim,
   holds the data.
+
+The memory-mapped corpus itself (Arrow files) is read chunk by chunk; when its files are larger
+than a quarter of the budget its pages are dropped the same way while it is read.
 
 What was chosen and why is recorded in ``run.json`` under ``memory``.
 """
@@ -52,7 +55,8 @@ class MemoryPlan:
         self.matrix_limit = int(self.budget * MATRIX_SHARE)
         self.path = None
         self.matrix_bytes = None
-        self._reaper = None
+        self._reaper = self._corpus_reaper = None
+        self.corpus_bytes = None
 
     @classmethod
     def from_budget(cls, explicit=None) -> "MemoryPlan":
@@ -68,6 +72,27 @@ class MemoryPlan:
         except ValueError as exc:
             raise ConfigError(f"memory budget: {exc}") from None
         return cls(budget, source)
+
+    def watch_corpus(self, ds) -> None:
+        """Drop the corpus's mapped pages as it is read, when its files exceed a quarter of the budget.
+
+        The texts are read in chunks (:func:`arclf.training.dataset.text_chunks`), but the pages of
+        a memory-mapped Arrow file stay resident once read; on ten times ANT that is 2 GB.
+        """
+        files = [f["filename"] for f in getattr(ds, "cache_files", None) or []]
+        size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
+        self.corpus_bytes = size
+        if size > self.budget / 4:
+            self._corpus_reaper = PageReaper()
+            if self._corpus_reaper.add_file_mappings(files, keepalive=ds):
+                self._corpus_reaper.start()
+
+    def corpus_done(self) -> None:
+        """Stop dropping the corpus's pages (before the dataset is deleted)."""
+        if self._corpus_reaper is not None:
+            self._corpus_reaper.stop()
+            self._corpus_reaper.clear()
+            self._corpus_reaper = None
 
     def matrix_taken(self, X) -> None:
         """Note where the featurized matrix ``X`` ended up; start dropping its pages if it is on disk."""
@@ -93,7 +118,7 @@ class MemoryPlan:
         return {"budget_mb": round(self.budget / 2**20, 1), "budget_from": self.source,
                 "matrix_limit_mb": round(self.matrix_limit / 2**20, 1),
                 "matrix_mb": None if self.matrix_bytes is None else round(self.matrix_bytes / 2**20, 1),
-                "path": self.path,
+                "path": self.path, "corpus_files_mb": None if self.corpus_bytes is None else round(self.corpus_bytes / 2**20, 1),
                 "why": None if self.path is None else
                 ("count matrix over its share of the budget: memory-mapped files" if self.path == "disk"
                  else "count matrix within its share of the budget: in memory")}

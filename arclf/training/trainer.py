@@ -109,9 +109,10 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
     use_cache = cfg.cache if use_cache is None else use_cache
     run_cv = cv and cfg.cv.scheme != "none"
     mon = StageMonitor()
+    plan = MemoryPlan.from_budget(memory_budget)
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     with mon.stage("load"):
-        ds, keep, cols, reports, n_short = load_rows(cfg, data_dir, progress)
+        ds, keep, cols, reports, n_short = load_rows(cfg, data_dir, progress, watch=plan.watch_corpus)
     ids = cols["id"]
     if len(ids) < 2:
         raise DataError(f"{cfg.name}: fewer than 2 usable examples after loading")
@@ -124,9 +125,9 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         release_free_memory()
         fingerprint = data_fingerprint(ids, [d.hex() for d in digests], *task_ys.values())
         groups = duplicate_groups(ds, keep, dedup_keys, cfg) if cfg.cv.group_duplicates else np.arange(len(ids))
-    plan = MemoryPlan.from_budget(memory_budget)
     with mon.stage("featurize"):
         featurizer, X, cache_hit = _counts(cfg, ds, keep, fingerprint, progress, use_cache, plan)
+        plan.corpus_done()
         del ds  # unmaps the corpus
         release_free_memory()
         plan.matrix_taken(X)

@@ -131,6 +131,29 @@ class PageReaper:
         with self._lock:
             self._ranges.append((lo, hi - lo, base))
 
+    def add_file_mappings(self, paths, keepalive) -> int:
+        """Register this process's current mappings of the files ``paths`` (read from ``/proc/self/maps``).
+
+        ``keepalive`` (the object owning the mappings, e.g. a memory-mapped Arrow table) is held
+        until :meth:`clear`, so the addresses cannot be unmapped and reused meanwhile. Returns the
+        number of mappings registered (0 where ``/proc`` is missing).
+        """
+        wanted = {os.path.realpath(p) for p in paths}
+        found = 0
+        try:
+            with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+                lines = fh.readlines()
+        except OSError:
+            return 0
+        with self._lock:
+            for line in lines:
+                parts = line.split(maxsplit=5)
+                if len(parts) == 6 and os.path.realpath(parts[5].strip()) in wanted:
+                    lo, hi = (int(v, 16) for v in parts[0].split("-"))
+                    self._ranges.append((lo, hi - lo, keepalive))
+                    found += 1
+        return found
+
     def clear(self) -> None:
         """Forget every registered mapping (and release the references that kept them mapped)."""
         with self._lock:
