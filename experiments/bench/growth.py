@@ -48,7 +48,8 @@ def run_measured(cmd: list[str], env: dict, log: Path) -> dict:
 
 
 def arclf_command() -> list[str]:
-    return [sys.executable, "-m", "arclf.cli.app"]
+    """The ``arclf`` command of this interpreter's environment."""
+    return [sys.executable, "-c", "import sys; from arclf.cli.app import main; sys.exit(main())"]
 
 
 def one_scale(scale: int, args) -> dict:
