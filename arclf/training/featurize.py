@@ -95,8 +95,11 @@ class _CountWriter:
 
     def __init__(self, bound: int, n_rows: int, limit_bytes: int | None, spill_dir):
         self.limit = None if limit_bytes is None else max(int(limit_bytes) // 6, 0)  # non-zeros
-        self.data = np.empty(bound, dtype=np.uint16)  # virtual until written
-        self.indices = np.empty(bound, dtype=np.int32)
+        # virtual until written; past the limit the chunks go to files, so no more room is needed
+        # (and ten times ANT's bound, 36 GB, is more than the system may promise)
+        capacity = bound if self.limit is None else min(bound, self.limit)
+        self.data = np.empty(capacity, dtype=np.uint16)
+        self.indices = np.empty(capacity, dtype=np.int32)
         self.indptr = np.zeros(n_rows + 1, dtype=np.int64)
         self.pos = self.row = 0
         self.spill_dir = spill_dir

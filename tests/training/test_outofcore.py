@@ -105,3 +105,13 @@ def test_page_reaper_drops_pages_and_keeps_the_data(tmp_path):
     with pytest.raises(ValueError, match="not backed by a numpy.memmap"):
         reaper.add(np.zeros(10))
     reaper.clear()
+
+
+def test_arclf_train_says_when_the_matrix_was_on_disk(both_paths, capsys):
+    from arclf.cli.train import _print_training
+
+    _print_training(both_paths["disk"])
+    out = capsys.readouterr().out
+    assert "memory-mapped from disk: over half of the 1 MB budget" in out and "section: macro-F1" in out
+    _print_training(both_paths["memory"])
+    assert "memory-mapped" not in capsys.readouterr().out
