@@ -183,10 +183,16 @@ def _mentions_answer(rec: dict, level: str | None) -> TaskPrediction:
     return TaskPrediction(label or UNKNOWN, None, {}, "mentions", evidence)
 
 
+_FIRST_CHUNK = 16  # articles in the first chunk predict_iter scores
+
+
 def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None, skipped: list | None = None,
                  abstain: bool = True, text_column: str = "text", id_column: str | None = None,
                  chunk_size: int = 256) -> Iterator[Prediction]:
     """Read inputs and yield their predictions as they are scored, ``chunk_size`` articles at a time.
+
+    The first chunk holds only 16 articles (the next one the rest of ``chunk_size``), so the first
+    answers come as soon as the model is loaded.
 
     Memory stays flat whatever the number of inputs (JSON Lines files are read a line at a
     time), output order is input order, and an article's probabilities do not depend on the
@@ -208,12 +214,14 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
 
         bundle = load_predictor(bundle)
     chunk, n = [], 0
+    size = min(_FIRST_CHUNK, chunk_size)  # the first answers come after a few articles
     for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
         chunk.append(rec)
-        if len(chunk) >= chunk_size:
+        if len(chunk) >= size:
             yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
             n += len(chunk)
             chunk = []
+            size = chunk_size - n % chunk_size  # then back on chunk borders: 16, 240, 256, 256...
     if chunk:
         yield from predict(bundle, chunk, ids=[str(r["id"]) for r in chunk], top_k=top_k, min_proba=min_proba, abstain=abstain)
         n += len(chunk)
