@@ -67,7 +67,7 @@ def _stream_predictions(results, fmt: str, reasons: Optional[list] = None):
         n += 1
         if p.info.get("encoding") not in (None, "utf-8", "utf_8", "ascii"):
             noted.append(p)
-        if n % 256 == 0:
+        if n % 256 == 0 or n <= 16:  # the first answers are seen at once (predict_iter scores 16 first)
             sys.stdout.flush()
     sys.stdout.flush()
     return n, noted

@@ -50,7 +50,10 @@ def _print_training(result) -> None:
                 out.print(f"  held out {group}: macro-F1 {v['macro_f1']:.4f}, accuracy {v['accuracy']:.4f}, n={v['n']}")
         else:
             out.print(f"[bold]{name}[/]: fitted on {task['n_examples']} examples (no CV)")
-    out.print(f"wall {result.run['wall_seconds']:.1f} s, peak RSS {result.run['peak_rss_mb']:.0f} MB")
+    memory = result.run.get("memory") or {}
+    on_disk = (f" (count matrix, {memory['matrix_mb']:.0f} MB, memory-mapped from disk: over half of the "
+               f"{memory['budget_mb']:.0f} MB budget)") if memory.get("path") == "disk" else ""
+    out.print(f"wall {result.run['wall_seconds']:.1f} s, peak RSS {result.run['peak_rss_mb']:.0f} MB{on_disk}")
     if result.run_dir:
         out.print(f"run: {result.run_dir}")
 

@@ -9,8 +9,10 @@
   modification time; a zip archive is hashed by content instead (SHA-256), so a copied
   archive still hits the cache,
 
-and stores the schema :class:`datasets.Dataset` (``save_to_disk``) plus the read report as
-JSON in ``<cache_dir>/datasets/<corpus>-<key>/``. The folder is written under a temporary
+and stores the schema records as one Arrow file (:data:`RECORDS_FILE`, written a batch of
+records at a time, so reading a corpus larger than memory stays bounded; memory-mapped as a
+:class:`datasets.Dataset` afterwards) plus the read report as JSON in
+``<cache_dir>/datasets/<corpus>-<key>/``. The folder is written under a temporary
 name and renamed into place, so a crash or a concurrent run never leaves a half-written
 entry. A hub dataset without a pinned ``hub.revision`` is not cached (its content may change).
 """
@@ -107,19 +109,69 @@ def corpus_fingerprint(spec, data_dir=None) -> str | None:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def records_to_dataset(records: list[dict], *, fingerprint: str | None = None):
-    """Schema records -> :class:`datasets.Dataset`, through one Arrow table (3x faster than ``Dataset.from_list``)."""
+def _records_table(records: list[dict]):
+    """Schema records -> one ``pyarrow.Table`` of the schema's columns."""
     import pyarrow as pa
-    from datasets import Dataset, DatasetInfo
-    from datasets.table import InMemoryTable
 
     from arclf.corpus.schema import FIELDS, features
 
-    feats = features()
-    schema = feats.arrow_schema
+    schema = features().arrow_schema
     columns = [pa.array([r.get(name) for r in records], type=schema.field(name).type) for name in FIELDS]
-    table = pa.Table.from_arrays(columns, schema=schema)
-    return Dataset(InMemoryTable(table), info=DatasetInfo(features=feats), fingerprint=fingerprint)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def records_to_dataset(records: list[dict], *, fingerprint: str | None = None):
+    """Schema records -> :class:`datasets.Dataset`, through one Arrow table (3x faster than ``Dataset.from_list``)."""
+    from datasets import Dataset, DatasetInfo
+    from datasets.table import InMemoryTable
+
+    from arclf.corpus.schema import features
+
+    return Dataset(InMemoryTable(_records_table(records)), info=DatasetInfo(features=features()), fingerprint=fingerprint)
+
+
+#: File of a cache entry holding the records (one Arrow stream file, memory-mapped when read).
+RECORDS_FILE = "records.arrow"
+_WRITE_BATCH = 2000  # records converted and written at a time
+
+
+def _write_records(spec: CorpusSpec, data_dir, path: Path) -> dict:
+    """Stream a corpus's records into the Arrow file ``path``, ``_WRITE_BATCH`` at a time; return the report.
+
+    Only one batch of records is in memory at a time, so a corpus larger than memory is cached in
+    bounded memory (reading ten times ANT held 6 GB as a list of records before).
+    """
+    from datasets.arrow_writer import ArrowWriter
+
+    from arclf.corpus.loader import iter_corpus
+    from arclf.corpus.schema import features
+
+    holder: list = []
+    writer = ArrowWriter(features=features(), path=str(path))
+    try:
+        batch = []
+        for rec in iter_corpus(spec, data_dir=data_dir, report=holder):
+            batch.append(rec)
+            if len(batch) >= _WRITE_BATCH:
+                writer.write_table(_records_table(batch))
+                batch = []
+        if batch:
+            writer.write_table(_records_table(batch))
+        writer.finalize()
+    finally:
+        writer.close()
+    return holder[0].as_dict()
+
+
+def _open_entry(entry: Path):
+    """The dataset of a cache entry: its records file memory-mapped (or an older entry's ``save_to_disk`` folder)."""
+    from datasets import Dataset, DatasetInfo, load_from_disk
+
+    from arclf.corpus.schema import features
+
+    if (entry / RECORDS_FILE).exists():
+        return Dataset.from_file(str(entry / RECORDS_FILE), info=DatasetInfo(features=features()))
+    return load_from_disk(str(entry / "data"))
 
 
 def _build(spec: CorpusSpec, data_dir, key: str | None):
@@ -151,7 +203,6 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
     DataError
         Missing files or no usable record (as :func:`load_corpus`).
     """
-    from datasets import load_from_disk
 
     spec = _as_spec(spec)
     key = corpus_fingerprint(spec, data_dir)
@@ -165,16 +216,15 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
             if isinstance(report.get("labels"), dict):  # same content (it is in the key), maybe another checkout's copy
                 lmap = _label_map_path(spec)
                 report["labels"]["label_map"] = str(lmap) if lmap and lmap.exists() else report["labels"].get("label_map")
-            return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": True, "path": str(entry)}}
+            return _open_entry(entry), {**report, "cache": {"hit": True, "path": str(entry)}}
         except (OSError, ValueError, FileNotFoundError):
             shutil.rmtree(entry, ignore_errors=True)  # damaged entry: rebuild it
-    ds, report = _build(spec, data_dir, key)
     entry.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(entry.parent)  # what killed runs left behind
     tmp = Path(tempfile.mkdtemp(prefix=f"{temporary_name(entry.name)}.", dir=entry.parent))
     try:
         with quiet_datasets():
-            ds.save_to_disk(str(tmp / "data"))
+            report = _write_records(spec, data_dir, tmp / RECORDS_FILE)
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         if refresh and entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
@@ -186,7 +236,7 @@ def load_corpus_cached(spec, data_dir=None, *, refresh: bool = False):
         shutil.rmtree(tmp, ignore_errors=True)
     if not entry.is_dir():
         raise DataError(f"{spec.name}: could not write the cache entry {entry}")
-    return load_from_disk(str(entry / "data")), {**report, "cache": {"hit": False, "path": str(entry)}}
+    return _open_entry(entry), {**report, "cache": {"hit": False, "path": str(entry)}}
 
 
 def load_corpora(specs: list[CorpusSpec], *, data_dir: str | Path | None = None, cache: bool = True):

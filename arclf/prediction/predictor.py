@@ -194,10 +194,16 @@ def predict_chunk(records: list[dict], bundle, options: dict) -> list[Prediction
     return predict(bundle, records, ids=[str(r["id"]) for r in records], **options)
 
 
+_FIRST_CHUNK = 16  # articles in the first chunk predict_iter scores
+
+
 def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None, skipped: list | None = None,
                  abstain: bool = True, text_column: str = "text", id_column: str | None = None,
                  chunk_size: int = 256, jobs: int = 1, engine=None) -> Iterator[Prediction]:
     """Read inputs and yield their predictions as they are scored, ``chunk_size`` articles at a time.
+
+    The first chunk holds only 16 articles (the next one the rest of ``chunk_size``), so the first
+    answers come as soon as the model is loaded.
 
     Memory stays flat whatever the number of inputs (JSON Lines files are read a line at a
     time), output order is input order, and an article's probabilities do not depend on the
@@ -231,13 +237,16 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
 
         bundle = load_predictor(bundle)
 
-    def chunks():
-        chunk = []
+    def chunks():  # the first chunk small, so the first answers come after a few articles; then chunk borders
+        chunk, n = [], 0
+        size = min(_FIRST_CHUNK, chunk_size)
         for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
             chunk.append(rec)
-            if len(chunk) >= chunk_size:
+            if len(chunk) >= size:
                 yield chunk
+                n += len(chunk)
                 chunk = []
+                size = chunk_size - n % chunk_size  # 16, 240, 256, 256...
         if chunk:
             yield chunk
 

@@ -16,7 +16,7 @@ from arclf.config import Config
 from arclf.errors import ConfigError, DataError
 from arclf.evaluation.duplicates import first_seen_ids
 
-__all__ = ["Progress", "no_progress", "task_labels", "task_rows", "stratified_sample", "load_rows", "TEXT_CHUNK", "text_chunks",
+__all__ = ["Progress", "no_progress", "task_labels", "task_rows", "stratified_sample", "load_rows", "TEXT_CHUNK", "text_chunks", "text_lengths",
            "text_digests", "release_free_memory", "duplicate_groups", "merge_groups"]
 
 #: ``progress(stage, done, total)``: how long-running functions report what they do.
@@ -93,7 +93,7 @@ def stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.sort(idx)
 
 
-def load_rows(cfg: Config, data_dir, progress: Progress):
+def load_rows(cfg: Config, data_dir, progress: Progress, watch: Callable | None = None):
     """Load the corpora; return the dataset, the rows kept, their non-text columns and reports.
 
     Texts stay in the memory-mapped Arrow dataset and are read chunk by chunk later, so the
@@ -113,17 +113,18 @@ def load_rows(cfg: Config, data_dir, progress: Progress):
         One read report per corpus.
     n_short : int
         Rows dropped for being shorter than ``data.min_chars``.
-    """
-    import pyarrow.compute as pc
 
+    ``watch``, if given, is called with the dataset as soon as it is loaded (before it is read).
+    """
     from arclf.corpus import load_corpora
 
     progress("load", 0, 1)
     ds, reports = load_corpora(cfg.data.corpora, data_dir=data_dir, cache=cfg.cache)
+    if watch is not None:
+        watch(ds)
     needed = {"id", "source", "split", *(t.field for t in cfg.tasks)} | ({"published"} if cfg.cv.scheme == "temporal" else set())
     cols = ds.select_columns([c for c in ds.column_names if c in needed]).to_dict()  # plain lists, not lazy columns
-    text = ds.data.column("text")
-    lengths = pc.utf8_length(pc.utf8_trim_whitespace(text)).to_numpy(zero_copy_only=False)
+    lengths = text_lengths(ds, trim=True)
     keep = np.flatnonzero(lengths >= max(cfg.data.min_chars, 1))
     short = len(lengths) - len(keep)
     if cfg.data.sample:  # among rows some trained task has a label for, stratified by the first such task
@@ -137,6 +138,27 @@ def load_rows(cfg: Config, data_dir, progress: Progress):
 
 
 TEXT_CHUNK = 250  # articles read, normalized and featurized at a time
+
+
+def text_lengths(ds, *, trim: bool = False) -> np.ndarray:
+    """Characters in every text of ``ds`` (``trim``: without surrounding whitespace), shape (n_rows,).
+
+    Computed 10,000 texts at a time: a trimmed copy of the whole text column would double the
+    corpus in memory for a moment.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = []
+    for chunk in ds.data.column("text").chunks:
+        for start in range(0, len(chunk), 10_000):
+            piece = chunk.slice(start, 10_000)
+            if trim:
+                piece = pc.utf8_trim_whitespace(piece)
+            parts.append(pc.utf8_length(piece).to_numpy(zero_copy_only=False).astype(np.int64))
+            del piece
+        pa.default_memory_pool().release_unused()
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def text_chunks(ds, keep: np.ndarray):

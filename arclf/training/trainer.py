@@ -29,6 +29,7 @@ from arclf.training.dataset import (Progress, duplicate_groups, load_rows, no_pr
                                     task_rows, text_digests)
 from arclf.training.featurize import featurize_counts
 from arclf.training.novelty import MIN_CLASSES, fit_novelty_detector
+from arclf.training.outofcore import MemoryPlan
 
 __all__ = ["train", "TrainResult", "DEFAULT_RUNS_ROOT"]
 
@@ -69,7 +70,8 @@ class TrainResult:
 
 def train(config: Config | str | Path, *, overrides: list[str] | None = None, data_dir: str | Path | None = None,
           output_dir: str | Path | None = None, cv: bool = True, save: bool = True, use_cache: bool | None = None,
-          progress: Progress | None = None, engine=None, runs_root: str | Path | None = None) -> TrainResult:
+          progress: Progress | None = None, engine=None, runs_root: str | Path | None = None,
+          memory_budget: str | int | None = None) -> TrainResult:
     """Train every task of a config, cross-validate it and record the run.
 
     Parameters
@@ -96,6 +98,10 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         metrics do not depend on it.
     runs_root : path, optional
         Folder of run folders when ``output_dir`` is not given (default ``experiments/runs``).
+    memory_budget : str or int, optional
+        Memory the run may use (``"2GB"``, ``"512MiB"``, bytes); default ``$ARCLF_MEMORY_BUDGET``, else the
+        memory available. A count matrix larger than half of it is kept in memory-mapped files
+        (:mod:`arclf.training.outofcore`); ``run.json`` records the choice under ``memory``.
 
     Returns
     -------
@@ -111,19 +117,21 @@ def train(config: Config | str | Path, *, overrides: list[str] | None = None, da
         engine = cfg.engine
     with use_engine(engine if engine is not None else current_engine()):
         return _train(cfg, data_dir=data_dir, output_dir=output_dir, cv=cv, save=save, use_cache=use_cache, progress=progress,
-                      runs_root=runs_root)
+                      runs_root=runs_root, memory_budget=memory_budget)
 
 
-def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache, progress, runs_root) -> TrainResult:
+def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache, progress, runs_root,
+           memory_budget) -> TrainResult:
     if save and output_dir is not None:
         check_new_run_dir(Path(output_dir))
     progress = progress or no_progress
     use_cache = cfg.cache if use_cache is None else use_cache
     run_cv = cv and cfg.cv.scheme != "none"
     mon = StageMonitor()
+    plan = MemoryPlan.from_budget(memory_budget)
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     with mon.stage("load"):
-        ds, keep, cols, reports, n_short = load_rows(cfg, data_dir, progress)
+        ds, keep, cols, reports, n_short = load_rows(cfg, data_dir, progress, watch=plan.watch_corpus)
     ids = cols["id"]
     if len(ids) < 2:
         raise DataError(f"{cfg.name}: fewer than 2 usable examples after loading")
@@ -144,10 +152,12 @@ def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache
     by_featurizer = cfg.featurizer_groups([t.name for t in model_tasks])
     for g, (gcfg, names) in enumerate(by_featurizer):  # featurize once per distinct featurizer, then fit its tasks
         with mon.stage("featurize" if len(by_featurizer) == 1 else f"featurize:{'+'.join(names)}"):
-            featurizer, X, cache_hit = _counts(gcfg, ds, keep, fingerprint, progress, use_cache)
+            featurizer, X, cache_hit = _counts(gcfg, ds, keep, fingerprint, progress, use_cache, plan)
             if g == len(by_featurizer) - 1:
+                plan.corpus_done()
                 del ds  # unmaps the corpus
             release_free_memory()
+            plan.matrix_taken(X)
             X, kept, n_hash = _prune(gcfg, X, run_cv)
         featurizers.append(featurizer)
         feats.append({"tasks": names, "feature_cache_hit": cache_hit, "n_features_hashed": int(n_hash),
@@ -169,6 +179,7 @@ def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache
                                                                               decision, detector)
             heads[task.name] = to_hash_space(head, kept, n_hash)
             metrics["tasks"][task.name] = entry
+        plan.release()
         del X  # the matrix is most of the memory; the next group, saving and the report figures do not need it
         release_free_memory()
     metrics["tasks"] = {t.name: metrics["tasks"][t.name] for t in model_tasks}  # the config's order
@@ -182,7 +193,7 @@ def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache
                     "duplicates": duplicate_report(dup_groups, task_ys[model_tasks[0].name]),
                     **{k: v for k, v in feats[0].items() if k != "tasks"},
                     **({"featurizers": feats} if len(feats) > 1 else {})},
-           "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None,
+           "memory": plan.record(), "timing": mon.stages, "fold_seconds": fold_seconds, "wall_seconds": None, "peak_rss_mb": None,
            "engine": current_engine().describe()}
     run_dir = None
     if save:
@@ -195,7 +206,7 @@ def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache
     return TrainResult(run_dir, metrics, run, bundle)
 
 
-def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cache: bool):
+def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cache: bool, plan: "MemoryPlan"):
     """``(featurizer, counts of the kept texts, cache hit)``, the kernels compiled first if needed."""
     from arclf.training.warmup import compile_kernels
 
@@ -203,7 +214,8 @@ def _counts(cfg: Config, ds, keep, fingerprint: str, progress: Progress, use_cac
     compile_kernels(cfg, notify=lambda done: progress("compile kernels (first run only)", int(done), 1))
     if current_engine().distributed:  # each worker compiles (or loads numba's cache) once, before its first chunk
         current_engine().each_worker(compile_kernels, cfg)
-    return featurize_counts(cfg, ds, keep, fingerprint, progress, use_cache)
+    return featurize_counts(cfg, ds, keep, fingerprint, progress, use_cache, limit_bytes=plan.matrix_limit,
+                            spill_dir=plan.spill_dir)
 
 
 def _prune(cfg: Config, X, run_cv: bool):

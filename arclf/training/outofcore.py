@@ -1,0 +1,124 @@
+"""Out-of-core training: decide from a memory budget whether the count matrix stays in memory.
+
+Training holds one matrix of hashed n-gram counts (``uint16`` counts and ``int32`` columns, 6
+bytes a non-zero: about 0.4 GB for ANT, so 4 GB for ten times ANT). :class:`MemoryPlan` gives
+it half of the memory budget (:func:`arclf.util.memory.memory_budget`: the ``memory_budget``
+argument of :func:`arclf.train`, else ``$ARCLF_MEMORY_BUDGET``, else the memory available); the
+other half is for the corpus being read, the folds' weights and Python itself.
+
+* **In memory** when the matrix fits its half: the matrix is built in anonymous memory, as it
+  always was (the fastest path; nothing changes when data fits).
+* **On disk** otherwise (or when the first chunk of texts projects the matrix well past its share): featurization spills the matrix, chunk by chunk, into two files that are
+  then memory-mapped (:func:`arclf.training.featurize.featurize_counts`). Pruning and every fold
+  read it through the same compiled kernels, unchanged (dual coordinate descent visits rows in a
+  shuffled order over the whole mapping; the results are the same to the bit), while a
+  :class:`arclf.util.memory.PageReaper` drops the mapped pages from the process every quarter of
+  a second: the resident set stays bounded and the page cache, which the system may reclaim,
+  holds the data.
+
+The memory-mapped corpus itself (Arrow files) is read chunk by chunk; when its files are larger
+than a quarter of the budget its pages are dropped the same way while it is read.
+
+What was chosen and why is recorded in ``run.json`` under ``memory``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from arclf.errors import ConfigError
+from arclf.util.memory import PageReaper, memory_budget
+
+__all__ = ["MemoryPlan", "MATRIX_SHARE"]
+
+#: Share of the memory budget the count matrix may take in memory.
+MATRIX_SHARE = 0.5
+
+
+class MemoryPlan:
+    """Where the count matrix of one training run lives, and the record of that choice.
+
+    Parameters
+    ----------
+    budget : int
+        Bytes the run may use.
+    source : str
+        Where the budget came from (``argument``, ``ARCLF_MEMORY_BUDGET``, ``available memory``).
+    spill_dir : path, optional
+        Folder for the matrix files (default ``$ARCLF_SPILL_DIR``, else the temporary folder).
+    """
+
+    def __init__(self, budget: int, source: str, spill_dir=None):
+        self.budget = int(budget)
+        self.source = source
+        self.spill_dir = spill_dir or os.environ.get("ARCLF_SPILL_DIR") or None
+        self.matrix_limit = int(self.budget * MATRIX_SHARE)
+        self.path = None
+        self.matrix_bytes = None
+        self._reaper = self._corpus_reaper = None
+        self.corpus_bytes = None
+
+    @classmethod
+    def from_budget(cls, explicit=None) -> "MemoryPlan":
+        """The plan for a budget given explicitly, by ``$ARCLF_MEMORY_BUDGET`` or by the memory available.
+
+        Raises
+        ------
+        ConfigError
+            The budget is not a size.
+        """
+        try:
+            budget, source = memory_budget(explicit)
+        except ValueError as exc:
+            raise ConfigError(f"memory budget: {exc}") from None
+        return cls(budget, source)
+
+    def watch_corpus(self, ds) -> None:
+        """Drop the corpus's mapped pages as it is read, when its files exceed a quarter of the budget.
+
+        The texts are read in chunks (:func:`arclf.training.dataset.text_chunks`), but the pages of
+        a memory-mapped Arrow file stay resident once read; on ten times ANT that is 2 GB.
+        """
+        files = [f["filename"] for f in getattr(ds, "cache_files", None) or []]
+        size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
+        self.corpus_bytes = size
+        if size > self.budget / 4:
+            self._corpus_reaper = PageReaper()
+            if self._corpus_reaper.add_file_mappings(files, keepalive=ds):
+                self._corpus_reaper.start()
+
+    def corpus_done(self) -> None:
+        """Stop dropping the corpus's pages (before the dataset is deleted)."""
+        if self._corpus_reaper is not None:
+            self._corpus_reaper.stop()
+            self._corpus_reaper.clear()
+            self._corpus_reaper = None
+
+    def matrix_taken(self, X) -> None:
+        """Note where the featurized matrix ``X`` ended up; start dropping its pages if it is on disk."""
+        from arclf.training.featurize import is_on_disk
+
+        self.matrix_bytes = int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+        self.path = "disk" if is_on_disk(X) else "memory"
+        if self.path == "disk":
+            self._reaper = PageReaper()
+            self._reaper.add(X.data)
+            self._reaper.add(X.indices)
+            self._reaper.start()
+
+    def release(self) -> None:
+        """Stop dropping pages and let go of the mappings (before the matrix is deleted)."""
+        if self._reaper is not None:
+            self._reaper.stop()
+            self._reaper.clear()
+            self._reaper = None
+
+    def record(self) -> dict:
+        """What ``run.json`` keeps under ``memory``."""
+        return {"budget_mb": round(self.budget / 2**20, 1), "budget_from": self.source,
+                "matrix_limit_mb": round(self.matrix_limit / 2**20, 1),
+                "matrix_mb": None if self.matrix_bytes is None else round(self.matrix_bytes / 2**20, 1),
+                "path": self.path, "corpus_files_mb": None if self.corpus_bytes is None else round(self.corpus_bytes / 2**20, 1),
+                "why": None if self.path is None else
+                ("count matrix over its share of the budget: memory-mapped files" if self.path == "disk"
+                 else "count matrix within its share of the budget: in memory")}
