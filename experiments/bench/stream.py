@@ -136,7 +136,7 @@ def stream_run(bundle: str, path: Path, extra: list[str], max_seconds: float | N
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bundle", required=True, help="a run folder or model.joblib (e.g. of configs/ant-sections.yaml)")
+    ap.add_argument("--bundle", required=True, help="a run folder or model.arclf (e.g. of configs/ant-sections.yaml)")
     ap.add_argument("--work", type=Path, required=True, help="folder for the generated inputs")
     ap.add_argument("--lines", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--batch", type=int, default=31_525, help="texts in the in-memory batch comparison")

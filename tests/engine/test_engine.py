@@ -148,7 +148,7 @@ def test_experiment_variants_run_as_tasks(dask_engine, corpora_dir, tmp_path, mo
     assert [r.run["variant"] for r in on_dask] == ["C=0.5", "C=1.0"]
     assert [r.metrics for r in on_dask] == [r.metrics for r in local]
     runs = sorted(p for p in (tmp_path / "experiments" / "runs" / "tiny").iterdir() if not p.is_symlink())
-    assert len(runs) == 2 and all((p / "model.joblib").exists() for p in runs)
+    assert len(runs) == 2 and all((p / "model.arclf").exists() for p in runs)
     assert {json.loads((p / "run.json").read_text())["variant"] for p in runs} == {"C=0.5", "C=1.0"}
 
 
@@ -166,7 +166,7 @@ def test_cli_predict_jobs_2_writes_what_jobs_1_writes(local_result, articles, tm
 
     from arclf.cli import app
 
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.arclf"
     local_result.bundle.save(model)
     runner = CliRunner()
     one = runner.invoke(app, ["predict", str(model), str(articles), "--format", "jsonl"])
