@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from arclf.errors import ConfigError
-from arclf.util.files import read_yaml
+from arclf.util.files import read_yaml, yaml_loads
 
 __all__ = [
     "Config", "CorpusSpec", "TaskSpec", "NormalizeSpec", "CharSpec", "WordSpec", "FeaturesSpec",
@@ -226,7 +226,7 @@ class CVSpec(_Strict):
             try:
                 dt.datetime.fromisoformat(v)
             except ValueError:
-                raise ValueError(f"expected a date such as 2018-07-01 or a fraction such as 0.8, got {v!r}") from None
+                raise ValueError("expected a date such as 2018-07-01 or a fraction such as 0.8") from None
         return v
 
     @model_validator(mode="after")
@@ -449,7 +449,7 @@ def parse_config(data: dict, *, origin: str = "<config>", base: Path | None = No
 
 def _parse_value(text: str):
     try:
-        return yaml.safe_load(text)
+        return yaml_loads(text)
     except yaml.YAMLError:
         return text
 

@@ -127,3 +127,17 @@ def test_overrides_and_error_paths_follow_the_form_the_user_wrote():
     with pytest.raises(ConfigError, match=r"ant-sections\.yaml \(with --set data\.sampel=3\): data\.sampel: unknown key") as info:
         load_config(ROOT / "configs" / "ant-sections.yaml", ["data.sampel=3"])
     assert "corpora" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["2018-13-01", "2018-02-30"])
+def test_an_impossible_date_is_a_config_error_with_its_path(tmp_path, value):
+    # PyYAML's own date constructor raised a bare ValueError (a traceback) on these
+    with pytest.raises(ConfigError, match=r"cv\.cutoff: .*expected a date such as 2018-07-01") as err:
+        load_config(ROOT / "configs" / "ant-sections.yaml", ["cv.scheme=temporal", f"cv.cutoff={value}"])
+    assert str(err.value).count("got") == 1
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text((ROOT / "configs" / "ant-sections.yaml").read_text(encoding="utf-8")
+                   + f"\nname: {value}\n", encoding="utf-8")
+    assert load_config(cfg).name == value  # a date-shaped name stays the text written
+    good = load_config(ROOT / "configs" / "ant-sections.yaml", ["cv.scheme=temporal", "cv.cutoff=2018-07-01"])
+    assert good.cv.cutoff == "2018-07-01"

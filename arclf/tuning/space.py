@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arclf.config import Config, apply_overrides, parse_config
 from arclf.errors import ConfigError
-from arclf.util.files import read_yaml
+from arclf.util.files import read_yaml, yaml_loads
 
 __all__ = ["LogUniform", "Uniform", "SearchSpec", "DEFAULT_SPACE", "space_file_beside", "load_search", "parse_search",
            "sample_candidates", "candidate_key", "effective_settings", "feature_keys"]
@@ -224,7 +224,7 @@ def load_search(config_path: Path, raw_config: dict, section=None, space: str | 
             raise ConfigError(f"{path}: a search space file holds one top-level key, search:")
         return parse_search(data["search"], raw_config, origin=str(path)), str(path)
     text = resources.files("arclf").joinpath("resources", "tuning", DEFAULT_SPACE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml_loads(text)
     return parse_search(data["search"], raw_config, origin=f"default {DEFAULT_SPACE}"), f"default: {DEFAULT_SPACE}"
 
 

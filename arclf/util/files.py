@@ -138,9 +138,44 @@ def json_default(value: Any):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+def yaml_loads(text: str):
+    """Parse YAML text with :class:`yaml.SafeLoader` (no code runs), dates left as strings.
+
+    PyYAML turns ``2018-07-01`` into a date, and an impossible one (``2018-13-01``) into a bare
+    ``ValueError`` from its constructor; kept as text, a date is checked where its key is
+    validated and a bad one is reported with that key's dotted path.
+
+    Raises
+    ------
+    yaml.YAMLError
+        The text is not valid YAML.
+    """
+    import yaml
+
+    return yaml.load(text, Loader=_text_dates_loader())  # noqa: S506 (a SafeLoader subclass)
+
+
+def _text_dates_loader():
+    import yaml
+
+    global _LOADER
+    if _LOADER is None:
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        _LOADER = Loader
+    return _LOADER
+
+
+_LOADER = None
+
+
 def read_yaml(path: str | Path, *, what: str = "YAML file", error: type[Exception] = ConfigError,
               mapping: bool = True):
-    """Read one YAML file with :func:`yaml.safe_load` (no code runs), every failure as one line.
+    """Read one YAML file with :func:`yaml_loads` (no code runs), every failure as one line.
 
     Parameters
     ----------
@@ -167,7 +202,7 @@ def read_yaml(path: str | Path, *, what: str = "YAML file", error: type[Exceptio
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{path}: {what} not found") from None
     except IsADirectoryError:
