@@ -237,6 +237,8 @@ def _array(file: Path, zf: zipfile.ZipFile, name: str, entry: dict) -> np.ndarra
     if array.dtype.str != dtype or array.shape != shape:
         raise BundleError(f"{file}: bundle corrupted or modified: {name} is {array.dtype.str} {list(array.shape)}, "
                           f"the manifest says {dtype} {list(shape)}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():  # no fitted weight, idf or map is NaN or infinite
+        raise BundleError(f"{file}: bundle corrupted or modified: {name} holds NaN or infinite values")
     return array
 
 

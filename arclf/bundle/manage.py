@@ -84,17 +84,21 @@ class BundleInfo:
 
 
 def bundle_info(path: str | Path) -> BundleInfo:
-    """The manifest of a bundle (file or run folder), checked for format and sizes; arrays not read.
+    """The manifest of a bundle (file or run folder), after the checks of :func:`verify_bundle`.
+
+    A damaged bundle is refused rather than described: ``info`` must not call a bundle healthy
+    that ``predict`` would refuse.
 
     Raises
     ------
     BundleError
-        As :func:`arclf.bundle.archive.read_manifest`.
+        As :func:`verify_bundle`.
     """
     from arclf.bundle.archive import read_manifest
     from arclf.bundle.model import bundle_file
 
     file = bundle_file(path)
+    verify_bundle(file)
     return BundleInfo(file, file.stat().st_size if file.exists() else 0, read_manifest(file))
 
 

@@ -121,6 +121,41 @@ def test_changed_member_is_named(bundle_path, tmp_path):
     assert res.exit_code == 2 and res.stderr.strip() == f"arclf: error: {bad}: bundle corrupted or modified: {member}"
 
 
+def test_nan_weights_with_matching_checksums_are_refused(bundle_path, tmp_path):
+    # a rewritten manifest can make any checksum match: non-finite weights are refused on their own
+    import hashlib
+
+    with zipfile.ZipFile(bundle_path) as zf:
+        manifest = json.loads(zf.read(MANIFEST))
+        member = manifest["tasks"]["topic"]["members"]["coef"]
+        coef = np.load(io.BytesIO(zf.read(member)), allow_pickle=False).copy()
+    coef[0, :5] = np.nan  # a few weights: all-NaN would compress like a zip bomb
+    buf = io.BytesIO()
+    np.save(buf, coef)
+
+    def rehash(m):
+        m["arrays"][member]["sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+        return m
+
+    bad = _rewrite(bundle_path, tmp_path / "nan.arclf", manifest=rehash, members={member: buf.getvalue()})
+    message = f"arclf: error: {bad}: bundle corrupted or modified: {member} holds NaN or infinite values"
+    for command in (["bundle", "verify", str(bad)], ["bundle", "info", str(bad)]):
+        res = runner.invoke(app, command)
+        assert res.exit_code == 2 and res.stderr.strip() == message, res.output
+
+
+def test_info_refuses_what_predict_refuses(bundle_path, tmp_path):
+    data = bytearray(bundle_path.read_bytes())
+    with zipfile.ZipFile(bundle_path) as zf:
+        info = max(zf.infolist(), key=lambda i: i.compress_size)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    bad = tmp_path / "flipped.arclf"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match=f"bundle corrupted or modified: {info.filename}"):
+        bundle_info(bad)
+
+
 def test_flipped_byte_is_named(bundle_path, tmp_path):
     data = bytearray(bundle_path.read_bytes())
     with zipfile.ZipFile(bundle_path) as zf:
