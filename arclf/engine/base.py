@@ -20,13 +20,19 @@ from typing import Callable, Iterable, Iterator
 
 from arclf.errors import ArclfError
 
-__all__ = ["Engine", "LocalEngine", "EngineError", "ordered_results"]
+__all__ = ["Engine", "LocalEngine", "EngineError", "EngineUnreachable", "ordered_results"]
 
 
 class EngineError(ArclfError):
     """The engine could not run the work: the scheduler is unreachable, or a task killed its workers."""
 
     exit_code = 1
+
+
+class EngineUnreachable(EngineError):
+    """The scheduler named by ``--engine`` / ``engine:`` does not answer: a usage error (exit code 2)."""
+
+    exit_code = 2
 
 
 class Engine:

@@ -19,7 +19,7 @@ import os
 import warnings
 
 from arclf.config import EngineSpec
-from arclf.engine.base import Engine, EngineError, ordered_results
+from arclf.engine.base import Engine, EngineError, EngineUnreachable, ordered_results
 
 __all__ = ["DaskEngine", "NO_WORKER_SECONDS"]
 
@@ -98,7 +98,7 @@ class DaskEngine(Engine):
         try:
             self.client = distributed.Client(address, timeout="30s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
-            raise EngineError(f"dask: cannot reach the scheduler at {address} ({exc}); start one with "
+            raise EngineUnreachable(f"dask: cannot reach the scheduler at {address} ({exc}); start one with "
                               f"`dask scheduler` and workers with `dask worker {address}`") from None
         try:
             self.client.wait_for_workers(1, timeout=60)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from arclf.errors import ArclfError, ConfigError
 
-__all__ = ["ExportResult", "ExportedRun", "export_mlflow", "DEFAULT_TRACKING_DIR", "local_store", "run_metrics"]
+__all__ = ["ExportError", "ExportResult", "ExportedRun", "export_mlflow", "DEFAULT_TRACKING_DIR", "local_store", "run_metrics"]
 
 #: Where runs are logged without ``--tracking-uri`` or ``MLFLOW_TRACKING_URI``: a local folder, no server.
 DEFAULT_TRACKING_DIR = "mlruns"
@@ -222,6 +222,29 @@ def _log_one(client, experiment_id: str, run) -> ExportedRun:
     return ExportedRun(run.path, run.run_id, rid, status, len(params), len(values), [p.name for p in artifacts])
 
 
+class ExportError(ArclfError):
+    """The tracking server could not be reached or refused a request (exit code 2: check the URI)."""
+
+    exit_code = 2
+
+
+def _check_reachable(uri: str, timeout: float = 5.0) -> None:
+    """Fail fast when an ``http(s)://`` tracking server does not answer at all (any HTTP answer will do)."""
+    import urllib.error
+    import urllib.request
+
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout).close()  # noqa: S310 (http(s) only)
+    except urllib.error.HTTPError:
+        return  # it answered: a server is there (auth or paths are MLflow's to report)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ExportError(f"MLflow at {uri}: no tracking server answers ({reason}); start one "
+                          f"(mlflow server) or give another --tracking-uri, or none for a local folder") from None
+
+
 def export_mlflow(runs, *, tracking_uri: str | None = None, experiment: str | None = None,
                   root: str | Path = "experiments/runs") -> ExportResult:
     """Log arclf run folders to an MLflow tracking store, each once.
@@ -250,8 +273,10 @@ def export_mlflow(runs, *, tracking_uri: str | None = None, experiment: str | No
         MLflow is not installed (``pip install 'arclf[mlflow]'``), or the experiment is deleted.
     DataError
         A run spec matches no finished run.
-    ArclfError
-        MLflow refused a request (its message is kept).
+    ExportError
+        The tracking server cannot be reached (checked once, 5 s at most, before anything is
+        logged: MLflow's own client retries for minutes), or MLflow refused a request (its
+        message is kept).
     """
     from arclf.runs.reader import Run, resolve_runs
 
@@ -265,6 +290,7 @@ def export_mlflow(runs, *, tracking_uri: str | None = None, experiment: str | No
     specs = [str(r) for r in runs if not isinstance(r, Run)]
     loaded += resolve_runs(specs, root) if specs else []
     uri, artifact_root = _store(tracking_uri)
+    _check_reachable(uri)
     out, experiments = [], {}
     try:
         client = MlflowClient(tracking_uri=uri)
@@ -275,5 +301,5 @@ def export_mlflow(runs, *, tracking_uri: str | None = None, experiment: str | No
             out.append(_log_one(client, experiments[name], run))
     except MlflowException as exc:
         first = str(getattr(exc, "message", exc)).strip().splitlines()[0]
-        raise ArclfError(f"MLflow at {uri}: {first}") from None
+        raise ExportError(f"MLflow at {uri}: {first}") from None
     return ExportResult(uri, experiments, out)

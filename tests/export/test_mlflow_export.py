@@ -134,3 +134,17 @@ def test_without_mlflow_installed_is_one_line(monkeypatch, store):
     monkeypatch.setitem(sys.modules, "mlflow", None)  # as if `arclf[mlflow]` were not installed
     res = runner.invoke(app, ["export", "mlflow", str(_two_runs()[0]), "--tracking-uri", store])
     assert res.exit_code == 2 and res.stderr.strip() == "arclf: error: MLflow export needs mlflow: pip install 'arclf[mlflow]'"
+
+
+def test_an_unreachable_tracking_server_fails_fast_in_one_line(tmp_path):
+    # MLflow's client retried for minutes before this check; a closed port answers at once
+    import socket
+
+    from arclf.export.mlflow_export import ExportError, export_mlflow
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    with pytest.raises(ExportError, match=rf"MLflow at http://127.0.0.1:{port}: no tracking server answers") as err:
+        export_mlflow([sorted(p for p in REFERENCE.iterdir() if p.is_dir())[0]], tracking_uri=f"http://127.0.0.1:{port}")
+    assert err.value.exit_code == 2
