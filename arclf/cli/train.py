@@ -37,15 +37,34 @@ def train(
     _print_training(result)
 
 
+def _score_line(cv: dict, n_examples: int) -> str:
+    """A task's headline scores and the split that made them, as one line."""
+    f1, acc = cv["macro_f1"], cv["accuracy"]
+    periods = cv.get("periods")
+    if periods:  # one train/test split in time: no spread to show
+        train, test = periods["train"], periods["test"]
+        return (f"macro-F1 {f1['mean']:.4f}, accuracy {acc['mean']:.4f} [dim]({cv['split']}: trained on "
+                f"{train['n']:,} articles {train['from']}..{train['to']}, tested on {test['n']:,})[/]")
+    if cv.get("folds") == 1:
+        return f"macro-F1 {f1['mean']:.4f}, accuracy {acc['mean']:.4f} [dim]({cv['split']}, {n_examples} examples)[/]"
+    folds = cv["folds"]
+    if cv.get("repeats", 1) > 1:
+        k = folds // cv["repeats"]
+        ci = cv.get("interval", {}).get("macro_f1")
+        interval = f", corrected 95 % interval [{ci['low']:.4f}, {ci['high']:.4f}]" if ci else ""
+        return (f"macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f}{interval}, accuracy {acc['mean']:.4f} ± {acc['std']:.4f} "
+                f"[dim]({cv['split']}, {k} folds × {cv['repeats']} repeats, {n_examples} examples)[/]")
+    return (f"macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f}, accuracy {acc['mean']:.4f} ± {acc['std']:.4f} "
+            f"[dim]({cv['split']}, {folds} folds, {n_examples} examples)[/]")
+
+
 def _print_training(result) -> None:
     out = _console()
     out.soft_wrap = True  # one line per result, even when piped
     for name, task in result.metrics["tasks"].items():
         cv = task.get("cv")
         if cv:
-            out.print(f"[bold]{name}[/]: macro-F1 {cv['macro_f1']['mean']:.4f} ± {cv['macro_f1']['std']:.4f}, "
-                      f"accuracy {cv['accuracy']['mean']:.4f} ± {cv['accuracy']['std']:.4f} "
-                      f"[dim]({cv['split']}, {cv['folds']} folds, {task['n_examples']} examples)[/]")
+            out.print(f"[bold]{name}[/]: {_score_line(cv, task['n_examples'])}")
             for group, v in cv.get("by_group", {}).items():
                 out.print(f"  held out {group}: macro-F1 {v['macro_f1']:.4f}, accuracy {v['accuracy']:.4f}, n={v['n']}")
         else:

@@ -270,6 +270,13 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
     stop = stop or threading.Event()
     status = on_status or (lambda s: None)
     sel = data.selection
+    if len(sel) < spec.min_rows * spec.eta:
+        import warnings
+
+        warnings.warn(f"tune: {len(sel):,} selection rows are fewer than search.min_rows × eta "
+                      f"({spec.min_rows:,} × {spec.eta}): one rung, {spec.finalists} candidates, no halving; "
+                      f"for a search, give a space with min_rows near {max(20, len(sel) // (spec.eta * 2))} "
+                      f"(--space FILE, or a search: section in the config)")
     plan = plan_rungs(len(sel), eta=spec.eta, min_rows=spec.min_rows, finalists=spec.finalists,
                       candidates=spec.candidates)
     seed = candidates[0].cfg.seed if candidates else 0
