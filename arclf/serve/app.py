@@ -148,9 +148,10 @@ class Service:
             unknown = [t for t in req.tasks if t not in self.task_names]
             if unknown:
                 return _error(422, f"unknown task {unknown[0]!r}; this bundle answers {', '.join(self.task_names)}")
-        texts = [t if isinstance(t, str) else {"text": t.text} for t in req.texts]
+        # a record's text is read as a bare string is: a saved article page is parsed as `arclf predict` parses it
+        texts = [t if isinstance(t, str) else t.text for t in req.texts]
         ids = [str(i) if isinstance(t, str) or t.id is None else str(t.id) for i, t in enumerate(req.texts)]
-        large = sum(len(t) if isinstance(t, str) else len(t["text"]) for t in texts) > LARGE_BATCH_CHARS
+        large = sum(len(t) for t in texts) > LARGE_BATCH_CHARS
         try:
             with self._large_batch if large else contextlib.nullcontext():
                 preds = predict(self.predictor, texts, ids=ids, top_k=req.top_k, min_proba=req.min_proba,

@@ -129,6 +129,17 @@ def test_records_keep_their_ids(server, bundle, articles):
     assert [p["topic"] for p in body["predictions"]] == [p.to_dict()["topic"] for p in expected]
 
 
+def test_a_page_in_a_record_is_parsed_as_a_bare_page_is(server, seed_page):
+    # a {id, text} record was scored as plain text: the page's credited outlet was lost
+    page = seed_page.read_text(encoding="utf-8")
+    status, body = request(server.port, "POST", "/v1/classify", {"texts": [page, {"id": "seed", "text": page}]})
+    assert status == 200, body
+    bare, record = body["predictions"]
+    assert record["id"] == "seed" and {k: v for k, v in record.items() if k != "id"} == {k: v for k, v in bare.items() if k != "id"}
+    assert record["source_type"]["answered_by"] == "attribution"
+    assert record["source_type"]["label"] == "translated_foreign_press"
+
+
 def test_concurrent_requests_get_the_same_answers(server, bundle, articles):
     """Requests run in the threadpool at once share one predictor: every answer must still be its own."""
     from concurrent.futures import ThreadPoolExecutor
