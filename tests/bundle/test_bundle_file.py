@@ -144,28 +144,23 @@ def test_nan_weights_with_matching_checksums_are_refused(bundle_path, tmp_path):
         assert res.exit_code == 2 and res.stderr.strip() == message, res.output
 
 
-def test_info_refuses_what_predict_refuses(bundle_path, tmp_path):
-    data = bytearray(bundle_path.read_bytes())
-    with zipfile.ZipFile(bundle_path) as zf:
-        info = max(zf.infolist(), key=lambda i: i.compress_size)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
-    bad = tmp_path / "flipped.arclf"
-    bad.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match=f"bundle corrupted or modified: {info.filename}"):
-        bundle_info(bad)
-
-
-def test_flipped_byte_is_named(bundle_path, tmp_path):
+def _flip_largest(bundle_path, dst):
+    """A copy of the bundle with one byte flipped in its largest compressed array: ``(copy, member)``."""
     data = bytearray(bundle_path.read_bytes())
     with zipfile.ZipFile(bundle_path) as zf:
         info = max(zf.infolist(), key=lambda i: i.compress_size)  # the largest array
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[start + info.compress_size // 2] ^= 0xFF
-    bad = tmp_path / "flipped.arclf"
-    bad.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match=f"bundle corrupted or modified: {info.filename}"):
-        load_bundle(bad)
+    dst.write_bytes(bytes(data))
+    return dst, info.filename
+
+
+@pytest.mark.parametrize("read", [load_bundle, bundle_info], ids=["load_bundle", "bundle_info"])
+def test_flipped_byte_is_named(bundle_path, tmp_path, read):
+    # bundle_info verifies too: it must not describe a bundle that predict refuses
+    bad, member = _flip_largest(bundle_path, tmp_path / "flipped.arclf")
+    with pytest.raises(BundleError, match=f"bundle corrupted or modified: {member}"):
+        read(bad)
 
 
 def test_truncated_random_and_empty_files(bundle_path, tmp_path, seed_page):
