@@ -89,10 +89,7 @@ class MemoryPlan:
 
     def corpus_done(self) -> None:
         """Stop dropping the corpus's pages (before the dataset is deleted)."""
-        if self._corpus_reaper is not None:
-            self._corpus_reaper.stop()
-            self._corpus_reaper.clear()
-            self._corpus_reaper = None
+        self._corpus_reaper = _stopped(self._corpus_reaper)
 
     def matrix_taken(self, X) -> None:
         """Note where the featurized matrix ``X`` ended up; start dropping its pages if it is on disk."""
@@ -108,10 +105,7 @@ class MemoryPlan:
 
     def release(self) -> None:
         """Stop dropping pages and let go of the mappings (before the matrix is deleted)."""
-        if self._reaper is not None:
-            self._reaper.stop()
-            self._reaper.clear()
-            self._reaper = None
+        self._reaper = _stopped(self._reaper)
 
     def record(self) -> dict:
         """What ``run.json`` keeps under ``memory``."""
@@ -122,3 +116,11 @@ class MemoryPlan:
                 "why": None if self.path is None else
                 ("count matrix over its share of the budget: memory-mapped files" if self.path == "disk"
                  else "count matrix within its share of the budget: in memory")}
+
+
+def _stopped(reaper):
+    """Stop a :class:`PageReaper` (if any) and let go of its mappings; returns None, the field's new value."""
+    if reaper is not None:
+        reaper.stop()
+        reaper.clear()
+    return None
