@@ -147,7 +147,7 @@ def predict(
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always give the model's best label, even below its threshold."),
     text_column: str = typer.Option("text", "--text-column", help="CSV/TSV/Parquet inputs (one article per row): the text column."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/Parquet inputs: the id column (default: id, else file:row)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=-1, help="Processes scoring at once (-1: every core); the local engine only."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring at once (-1: every core); the local engine only."),
     engine: Optional[str] = EngineOpt,
 ):
     """Classify articles: plain text, ANT files, JSONL (text, id) or scraped article pages."""

@@ -21,6 +21,10 @@ def train(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse or store cached features."),
     quiet: bool = Quiet,
     engine: Optional[str] = EngineOpt,
+    memory_budget: Optional[str] = typer.Option(
+        None, "--memory-budget", metavar="SIZE",
+        help="Memory the run may use, e.g. 2GB or 512MiB (default $ARCLF_MEMORY_BUDGET, else the memory available); "
+             "a count matrix over half of it is kept on disk, memory-mapped."),
 ):
     """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle.
 
@@ -29,7 +33,8 @@ def train(
     from arclf.training.experiments import is_experiment
     from arclf.training.trainer import train as train_fn
 
-    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None, engine=engine)
+    options = dict(overrides=set_, data_dir=data_dir, cv=not no_cv, use_cache=False if no_cache else None, engine=engine,
+                   memory_budget=memory_budget)
     if config.is_file() and is_experiment(config):
         return _train_experiment(config, output_dir, quiet, **options)
     with progress_bars(quiet) as progress:

@@ -15,10 +15,11 @@ which :func:`arclf.engine.select.use_engine` sets for a block of code.
 from __future__ import annotations
 
 import os
+import warnings
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from arclf.errors import ArclfError
+from arclf.errors import ArclfError, ConfigError
 
 __all__ = ["Engine", "LocalEngine", "EngineError", "EngineUnreachable", "ordered_results"]
 
@@ -126,12 +127,25 @@ class LocalEngine(Engine):
     jobs : int, default=1
         Processes for :meth:`map`; 1 runs every call here, one after another; -1 uses every core.
         The pool's processes are started by ``spawn`` (never ``fork`` of a process that runs
-        threads) and get ``shared`` once, when they start.
+        threads) and get ``shared`` once, when they start. More processes than cores is allowed
+        (a :class:`UserWarning` says it only slows the run down).
+
+    Raises
+    ------
+    ConfigError
+        ``jobs`` is 0 or below -1.
     """
 
     def __init__(self, jobs: int = 1):
+        jobs = int(jobs)
+        cores = os.cpu_count() or 1
+        if jobs == 0 or jobs < -1:
+            raise ConfigError(f"jobs {jobs}: give a number of processes of 1 or more, or -1 for every core ({cores})")
+        if jobs > cores:
+            warnings.warn(f"jobs {jobs}: this machine has {cores} cores; processes beyond that only slow the run down",
+                          stacklevel=2)
         self.jobs = jobs
-        self.n_workers = (os.cpu_count() or 1) if jobs == -1 else max(1, int(jobs))
+        self.n_workers = cores if jobs == -1 else jobs
 
     def map(self, func, items, *shared, window=None):
         if self.n_workers == 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from arclf.text.decode import has_arabic
@@ -84,6 +84,16 @@ class ClassifyRequest(BaseModel):
     min_proba: Optional[float] = Field(None, ge=0.0, le=1.0, description="Below this probability the label is 'unknown'.")
     tasks: Optional[list[str]] = Field(None, min_length=1, description="A subset of the bundle's tasks (default: all).")
     abstain: bool = Field(True, description="Apply the bundle's per-class abstention thresholds.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts_is_given(cls, value):
+        if isinstance(value, dict) and "texts" not in value:
+            got = ", ".join(sorted(map(str, value))) or "nothing"
+            raise PydanticCustomError("texts_missing", 'no "texts" field (the body has {got}); send '
+                                      '{"texts": ["article text", ...]} or {"texts": [{"id": ..., "text": ...}]}',
+                                      {"got": got})
+        return value
 
     @field_validator("texts", mode="before")
     @classmethod

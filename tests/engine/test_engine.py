@@ -99,6 +99,16 @@ def test_where_it_runs_is_not_part_of_the_config_hash():
     assert config_hash(local) == config_hash(dask)
 
 
+def test_local_engine_refuses_no_processes_and_warns_past_the_cores():
+    with pytest.raises(ConfigError, match="jobs 0: give a number of processes of 1 or more"):
+        LocalEngine(jobs=0)
+    with pytest.raises(ConfigError, match="jobs -2"):
+        LocalEngine(jobs=-2)
+    with pytest.warns(UserWarning, match=f"jobs 64: this machine has {os.cpu_count()} cores"):
+        assert LocalEngine(jobs=64).n_workers == 64
+    assert LocalEngine(jobs=-1).n_workers == os.cpu_count()
+
+
 def test_local_engine_with_processes_keeps_order():
     assert list(LocalEngine(jobs=2).map(_double, range(23), 5, window=3)) == [2 * i + 5 for i in range(23)]
 
@@ -177,6 +187,10 @@ def test_cli_predict_jobs_2_writes_what_jobs_1_writes(local_result, articles, tm
     bad = runner.invoke(app, ["predict", str(model), str(articles), "--engine", "spark://x"])
     assert bad.exit_code == 2
     assert bad.stderr.strip().splitlines() == ["arclf: error: --engine: expected local, dask://local or dask://host:port, got 'spark://x'"]
+    zero = runner.invoke(app, ["predict", str(model), str(articles), "--format", "jsonl", "--jobs", "0"])
+    assert zero.exit_code == 2 and zero.stdout == "", zero.output
+    assert zero.stderr.strip().splitlines() == [
+        f"arclf: error: jobs 0: give a number of processes of 1 or more, or -1 for every core ({os.cpu_count()})"]
 
 
 def test_evaluate_on_dask_gives_the_local_scores(dask_engine, local_result, corpora_dir):

@@ -203,7 +203,8 @@ ARABIC = "\u0645\u0628\u0627\u0631\u0627\u0629 \u0643\u0631\u0629 \u0627\u0644\u
     ({"texts": [ARABIC * 20_000]}, 413, "request body over 262,144 bytes", None),
     ({"texts": [ARABIC], "tasks": ["sentiment"]}, 422, "unknown task 'sentiment'; this bundle answers topic, region", None),
     ({"texts": [ARABIC], "top_k": 0}, 422, "top_k: Input should be greater than or equal to 1", None),
-    ({"text": [ARABIC]}, 422, "texts: Field required (and 1 more)", None),
+    ({"text": [ARABIC]}, 422, 'body: no "texts" field (the body has text); send {"texts": ["article text", ...]} '
+                              'or {"texts": [{"id": ..., "text": ...}]}', None),
     ({"texts": []}, 422, "texts: List should have at least 1 item", None),
     (b'{"texts": ["', 400, "the body is not valid JSON", None),
 ], ids=["empty", "no-arabic", "not-a-string", "text-not-a-string", "two-bad", "too-many", "body-too-large",

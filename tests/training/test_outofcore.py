@@ -115,3 +115,28 @@ def test_arclf_train_says_when_the_matrix_was_on_disk(both_paths, capsys):
     assert "memory-mapped from disk: over half of the 1 MB budget" in out and "section: macro-F1" in out
     _print_training(both_paths["memory"])
     assert "memory-mapped" not in capsys.readouterr().out
+
+
+def test_cli_memory_budget_reaches_train_and_a_bad_one_is_one_line(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    import arclf.training.trainer as trainer
+    from arclf.cli.app import app
+
+    config = ROOT / "configs" / "ant-sections.yaml"
+    res = CliRunner().invoke(app, ["train", str(config), "--memory-budget", "lots", "--output-dir", str(tmp_path / "r")])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert lines == ["arclf: error: memory budget: memory size 'lots': expected a number with an optional unit "
+                     "(K, M, G, MB, GiB...)"], res.stderr
+    assert not (tmp_path / "r").exists()
+
+    seen = {}
+
+    def fake_train(cfg, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "train", fake_train)
+    res = CliRunner().invoke(app, ["train", str(config), "--memory-budget", "512MiB"])
+    assert res.exit_code == 130 and seen["memory_budget"] == "512MiB", res.output
