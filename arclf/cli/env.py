@@ -12,12 +12,16 @@ from arclf.cli.app import app, handle_errors
 @handle_errors
 def env():
     """Print versions of Python, arclf and its libraries, and where data and caches are looked for."""
-    from arclf.corpus.base import cache_dir, data_dir
+    import os
+
+    from arclf.corpus.base import cache_dir
     from arclf.runs.provenance import git_info, versions
 
     git = git_info()
+    data = os.environ.get("ARCLF_DATA")
     info = {**versions(), "git": f"{git['commit'] or 'not a git checkout'}{' (uncommitted changes)' if git['dirty'] else ''}",
-            "ARCLF_DATA": str(data_dir()) if data_dir() else "not set (pass --data-dir, or set ARCLF_DATA)",
+            "ARCLF_DATA": (data + ("" if os.path.isdir(os.path.expanduser(data)) else "  (not a folder: fix or unset it)")
+                           if data else "not set (pass --data-dir, or set ARCLF_DATA)"),
             "cache": str(cache_dir())}
     for key, value in info.items():
         typer.echo(f"{key:14} {value}")

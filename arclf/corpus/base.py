@@ -64,9 +64,22 @@ def undecodable_reason(exc: Exception) -> str:
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path | None:
-    """The data folder: ``explicit`` if given, else ``$ARCLF_DATA``, else None."""
+    """The data folder: ``explicit`` if given, else ``$ARCLF_DATA``, else None.
+
+    Raises
+    ------
+    DataError
+        The folder named does not exist (a typo would otherwise send every corpus to the download).
+    """
     value = explicit or os.environ.get("ARCLF_DATA")
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        origin = "--data-dir" if explicit and str(explicit) != os.environ.get("ARCLF_DATA") else "ARCLF_DATA"
+        raise DataError(f"data folder {path} (from {origin}) is not a folder; fix the path, or leave {origin} unset "
+                        f"to use the download cache {cache_dir()}")
+    return path
 
 
 def cache_dir() -> Path:

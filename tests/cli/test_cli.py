@@ -106,7 +106,7 @@ def test_train_missing_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
     res = runner.invoke(app, ["train", str(ROOT / "configs" / "ant-sections.yaml"), "--data-dir", str(tmp_path / "none"),
                               "--output-dir", str(tmp_path / "run")])
-    assert res.exit_code == 2 and "ARCLF_DATA" in res.stderr
+    assert res.exit_code == 2 and "none (from --data-dir) is not a folder" in res.stderr
     assert not (tmp_path / "run").exists()
 
 

@@ -248,10 +248,21 @@ def test_found_in_the_data_folder_and_labelled(sample_bytes, tmp_path, monkeypat
 
 
 def test_missing_corpus_names_arclf_data_and_fetch(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
     monkeypatch.setenv("ARCLF_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
     with pytest.raises(DataError, match=r"ANT corpus: not found .*ARCLF_DATA.*arclf data fetch ant"):
         list(read_ant(CorpusSpec(name="ant"), stats=ReadStats()))
+
+
+def test_a_data_folder_that_does_not_exist_is_named_before_any_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCLF_DATA", str(tmp_path / "typo"))
+    monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DataError) as err:
+        list(read_ant(CorpusSpec(name="ant"), stats=ReadStats()))
+    assert str(err.value) == (f"data folder {tmp_path / 'typo'} (from ARCLF_DATA) is not a folder; fix the path, or "
+                              f"leave ARCLF_DATA unset to use the download cache {tmp_path / 'cache'}")
+    assert not (tmp_path / "cache").exists()
 
 
 def test_explicit_path_that_is_not_an_archive(tmp_path):

@@ -103,7 +103,7 @@ def test_missing_data_folder(tmp_path, monkeypatch):
     from ..conftest import ROOT
 
     monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(DataError, match="ARCLF_DATA"):
+    with pytest.raises(DataError, match=r"nowhere \(from --data-dir\) is not a folder; fix the path"):
         train(ROOT / "configs" / "ant-sections.yaml", data_dir=tmp_path / "nowhere", save=False)
 
 
