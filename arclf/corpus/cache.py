@@ -33,7 +33,7 @@ from arclf.corpus.base import cache_dir, find_data, quiet_datasets
 from arclf.corpus.loader import load_corpus
 from arclf.corpus.fetch import ensure_corpus
 from arclf.corpus.registry import corpus_entry
-from arclf.util.files import remove_stale_temporaries, temporary_name
+from arclf.util.files import read_yaml, remove_stale_temporaries, temporary_name
 
 __all__ = ["LOADER_VERSION", "load_corpus_cached", "load_corpora", "records_to_dataset", "corpus_fingerprint", "source_path"]
 
@@ -106,6 +106,10 @@ def corpus_fingerprint(spec, data_dir=None) -> str | None:
         "label_map": _file_digest(lmap) if lmap else None,
         "vocabulary": _file_digest(vocab) if vocab.exists() else None,
     }
+    if lmap and read_yaml(lmap, what="label file").get("derive"):  # labels from the tagger: its data is part of them
+        from arclf.text.places import data_files
+
+        blob["places"] = [_file_digest(p) for p in data_files()]
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -14,6 +14,14 @@ Regions are hierarchical (country -> sub-region -> scope, ``arclf/resources/labe
 a label map fills the finest level it knows and :func:`region_at` derives the coarser ones.
 Values are checked against ``arclf/resources/labels/vocabulary.yaml``. Raw values a map does not
 list are counted in :attr:`LabelMap.unknown_`, never silently dropped.
+
+A map can also derive a label from the text, for corpora whose fields carry none::
+
+    derive:
+      region: mentions           # the country the article covers (arclf.text.places), where the fields set no region
+
+so a classifier can be trained on coverage regions (``tasks: [{name: region, level: subregion}]``);
+its out-of-fold scores are then its agreement with the tagger on articles it never saw.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from arclf.util.files import read_yaml
 __all__ = ["LABELS_DIR", "shipped_label_file", "LabelMap", "default_label_map", "region_at", "region_levels", "vocabulary"]
 
 REGION_LEVELS = ("country", "subregion", "scope")
+#: ``(label field, how)`` pairs a label map's ``derive:`` may name.
+DERIVATIONS = {("region", "mentions")}
 
 
 def _labels_dir() -> Path:
@@ -162,24 +172,30 @@ class LabelMap:
         ``(field, raw_value) -> count`` of raw values seen by :meth:`apply` that the map lacks.
     """
 
-    def __init__(self, rules: dict, *, name: str = "<inline>"):
+    def __init__(self, rules: dict, *, name: str = "<inline>", derive: dict | None = None):
         self.rules = rules
         self.name = name
+        self.derive = dict(derive or {})
         self.unknown_: collections.Counter = collections.Counter()
+        self.derived_: collections.Counter = collections.Counter()
         self._check()
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "LabelMap":
         """Read a label map file. Raises :class:`ConfigError` naming the file on any problem."""
         data = _read_yaml(Path(path))
-        fields = data.get("fields")
+        fields = data.get("fields", {} if data.get("derive") else None)
         if not isinstance(fields, dict):
-            raise ConfigError(f"{path}: a label map needs a 'fields' mapping")
-        return cls(fields, name=str(path))
+            raise ConfigError(f"{path}: a label map needs a 'fields' mapping (or a 'derive' one)")
+        derive = data.get("derive")
+        if derive is not None and not isinstance(derive, dict):
+            raise ConfigError(f"{path}: derive: expected a mapping such as {{region: mentions}}")
+        return cls(fields, name=str(path), derive=derive)
 
     def _check(self) -> None:
         vocab = vocabulary()
-        errors = []
+        errors = [f"derive.{key}: {how!r} is not a derivation arclf knows (region: mentions is)"
+                  for key, how in self.derive.items() if (key, how) not in DERIVATIONS]
         for field, values in self.rules.items():
             if not isinstance(values, dict):
                 errors.append(f"fields.{field}: expected a mapping of raw value -> labels")
@@ -207,6 +223,12 @@ class LabelMap:
             for key, label in (values[raw] or {}).items():
                 if out[key] is None:
                     out[key] = label
+        if self.derive.get("region") == "mentions" and out["region"] is None and record.get("region") is None:
+            from arclf.text.places import place_tagger
+
+            country = place_tagger().tag(record.get("text") or "", title=record.get("title")).country
+            out["region"] = country
+            self.derived_[("region", country or "no coverage country")] += 1
         return out
 
     def apply(self, record: dict) -> dict:
@@ -219,7 +241,11 @@ class LabelMap:
     def report(self) -> dict:
         """``{'label_map': name, 'unknown': [{'field', 'value', 'count'}, ...]}`` for run records."""
         unknown = [{"field": f, "value": v, "count": n} for (f, v), n in self.unknown_.most_common()]
-        return {"label_map": self.name, "unknown": unknown}
+        out = {"label_map": self.name, "unknown": unknown}
+        if self.derive:
+            out["derived"] = {how: {"field": key, "counts": {v: n for (f, v), n in self.derived_.most_common() if f == key}}
+                              for key, how in self.derive.items()}
+        return out
 
 
 def shipped_label_file(name: str) -> Path:

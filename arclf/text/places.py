@@ -27,7 +27,7 @@ from pathlib import Path
 
 from arclf.text.normalize import normalize_text
 
-__all__ = ["PlaceTagger", "PlaceResult", "place_tagger", "LEAD_CHARS", "WEIGHTS", "MIN_SCORE"]
+__all__ = ["PlaceTagger", "PlaceResult", "place_tagger", "data_files", "LEAD_CHARS", "WEIGHTS", "MIN_SCORE"]
 
 #: Characters of the text that make its lead.
 LEAD_CHARS = 300
@@ -206,6 +206,11 @@ def _resource(*parts: str) -> Path:
     import importlib.resources
 
     return Path(str(importlib.resources.files("arclf").joinpath("resources", *parts)))
+
+
+def data_files() -> list[Path]:
+    """The shipped data files the tagger reads (``places.yaml``, ``outlets.yaml``), for cache keys."""
+    return [_resource("places", "places.yaml"), _resource("places", "outlets.yaml")]
 
 
 @functools.lru_cache(maxsize=1)

@@ -88,3 +88,28 @@ def test_export_under_a_file_is_one_line(tmp_path, corpora_dir):
     with pytest.raises(DataError, match=r"a parent of it is a file, not a folder"):
         export_corpus("asnd", tmp_path / "afile" / "x.parquet", data_dir=corpora_dir)
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_label_map_derives_region_from_mentions_where_the_fields_set_none(tmp_path, tmp_cache):
+    """derive: {region: mentions} labels each row with the tagger's coverage country; a field's region wins."""
+    rows = ["قوات حفتر تواصل الهجوم على طرابلس الليبية وسط دعوات ليبية ودولية لوقف القتال في ليبيا",
+            "المنتخب المصري يفوز في القاهرة ويتأهل والجماهير المصرية تحتفل في مصر",
+            "ارتفاع أسعار الذهب في الأسواق العالمية",  # no country: no label, counted
+            "الرياض تستضيف قمة سعودية وتعلن السعودية خطة جديدة"]
+    path = tmp_path / "news.csv"
+    path.write_text("text,label,outlet\n" + "".join(f"{r},sport,{'x' if i < 3 else 'riyadh'}\n" for i, r in enumerate(rows)),
+                    encoding="utf-8")
+    lm = tmp_path / "labels.yaml"
+    lm.write_text("fields:\n  source:\n    riyadh: {region: AE}\nderive:\n  region: mentions\n", encoding="utf-8")
+    spec = CorpusSpec(name="table", path=path, label_columns={"section": "label", "source": "outlet"}, label_map=lm)
+    ds, report = load_corpus_cached(spec)
+    assert ds["region"] == ["LY", "EG", None, "AE"]  # the field's AE beats the text's SA
+    assert report["labels"]["derived"] == {"mentions": {"field": "region", "counts": {"LY": 1, "EG": 1,
+                                                                                         "no coverage country": 1}}}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("derive:\n  topic: mentions\n", encoding="utf-8")
+    from arclf.corpus.labels import LabelMap
+    from arclf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="derive.topic: 'mentions' is not a derivation arclf knows"):
+        LabelMap.from_yaml(bad)
