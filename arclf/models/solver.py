@@ -34,8 +34,14 @@ _BIG = 1e30  # stands for infinity in the projected-gradient bounds
 
 
 @KERNELS.kernel()
-def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_scale, C, tol, max_iter, seed, W, b):
+def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_scale, C, tol, max_iter, seed, block, W, b):
     """Joint one-vs-rest dual CD with shrinking. Updates ``W`` and ``b`` in place; returns epochs run.
+
+    Each epoch visits the rows in blocks of ``block`` consecutive entries of ``rows``: the blocks
+    in a random order, the rows of each in a random order (with one block, ``block >= len(rows)``,
+    that is one random permutation of all rows, as liblinear does). Over a memory-mapped matrix
+    whose ``rows`` are sorted, a block is a stretch of the file, so the pages in use at any time
+    are one block's.
 
     ``W`` is float32 of shape (n_features, n_classes + 1): its last column holds the per-column
     scale (idf, or 0 for a pruned column), so one cache line serves a feature's scale and all its
@@ -57,7 +63,12 @@ def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_sca
             s += v * v
         qd[i] = s + diag
     order = np.arange(n)
-    active = n
+    block = max(1, min(block, n))
+    n_blocks = (n + block - 1) // block
+    bactive = np.empty(n_blocks, np.int64)
+    for q in range(n_blocks):
+        bactive[q] = min(block, n - q * block)
+    border = np.arange(n_blocks)
     done = np.zeros(K, dtype=np.bool_)
     dot = np.empty(K)
     delta = np.empty(K)
@@ -69,77 +80,88 @@ def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_sca
     epochs = 0
     for epoch in range(max_iter):
         epochs = epoch + 1
-        for i in range(active - 1, 0, -1):  # Fisher-Yates with xorshift64: same order on any thread count
+        for i in range(n_blocks - 1, 0, -1):  # the blocks' order (no draw with one block)
             state ^= state << np.uint64(13)
             state ^= state >> np.uint64(7)
             state ^= state << np.uint64(17)
             j = int(state % np.uint64(i + 1))
-            order[i], order[j] = order[j], order[i]
+            border[i], border[j] = border[j], border[i]
         pg_max[:] = -_BIG
         pg_min[:] = _BIG
-        s = 0
-        while s < active:
-            i = order[s]
-            r = rows[i]
-            rs = row_scale[r]
-            for k in range(K):
-                dot[k] = b[k]
-            for p in range(indptr[r], indptr[r + 1]):
-                j = indices[p]
-                v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, K] * rs
-                if v != 0.0:
-                    for k in range(K):
-                        dot[k] += W[j, k] * v
-            any_update = False
-            shrinkable = True
-            for k in range(K):
-                delta[k] = 0.0
-                if done[k]:
-                    continue
-                yk = 1.0 if ycls[i] == k else -1.0
-                g = yk * dot[k] - 1.0 + diag * alpha[i, k]
-                pg = g
-                if alpha[i, k] == 0.0:
-                    if g > pg_max_old[k]:
-                        continue  # shrunk for this class (liblinear's rule)
-                    if g > 0.0:
-                        pg = 0.0
-                shrinkable = False
-                if pg > pg_max[k]:
-                    pg_max[k] = pg
-                if pg < pg_min[k]:
-                    pg_min[k] = pg
-                if pg > 1e-12 or pg < -1e-12:
-                    old = alpha[i, k]
-                    new = old - g / qd[i]
-                    if new < 0.0:
-                        new = 0.0
-                    alpha[i, k] = new
-                    delta[k] = (new - old) * yk
-                    if delta[k] != 0.0:
-                        any_update = True
-            if shrinkable:  # no class needs this row now: move it out of the active set
-                active -= 1
-                order[s], order[active] = order[active], order[s]
-                continue
-            if any_update:
+        for q in range(n_blocks):
+            lo = border[q] * block
+            end = lo + bactive[border[q]]
+            for i in range(end - lo - 1, 0, -1):  # Fisher-Yates with xorshift64: same order on any thread count
+                state ^= state << np.uint64(13)
+                state ^= state >> np.uint64(7)
+                state ^= state << np.uint64(17)
+                j = int(state % np.uint64(i + 1))
+                order[lo + i], order[lo + j] = order[lo + j], order[lo + i]
+            s = lo
+            while s < end:
+                i = order[s]
+                r = rows[i]
+                rs = row_scale[r]
                 for k in range(K):
-                    b[k] += delta[k]
+                    dot[k] = b[k]
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, K] * rs
                     if v != 0.0:
                         for k in range(K):
-                            W[j, k] += delta[k] * v
-            s += 1
+                            dot[k] += W[j, k] * v
+                any_update = False
+                shrinkable = True
+                for k in range(K):
+                    delta[k] = 0.0
+                    if done[k]:
+                        continue
+                    yk = 1.0 if ycls[i] == k else -1.0
+                    g = yk * dot[k] - 1.0 + diag * alpha[i, k]
+                    pg = g
+                    if alpha[i, k] == 0.0:
+                        if g > pg_max_old[k]:
+                            continue  # shrunk for this class (liblinear's rule)
+                        if g > 0.0:
+                            pg = 0.0
+                    shrinkable = False
+                    if pg > pg_max[k]:
+                        pg_max[k] = pg
+                    if pg < pg_min[k]:
+                        pg_min[k] = pg
+                    if pg > 1e-12 or pg < -1e-12:
+                        old = alpha[i, k]
+                        new = old - g / qd[i]
+                        if new < 0.0:
+                            new = 0.0
+                        alpha[i, k] = new
+                        delta[k] = (new - old) * yk
+                        if delta[k] != 0.0:
+                            any_update = True
+                if shrinkable:  # no class needs this row now: move it out of the active set
+                    end -= 1
+                    order[s], order[end] = order[end], order[s]
+                    continue
+                if any_update:
+                    for k in range(K):
+                        b[k] += delta[k]
+                    for p in range(indptr[r], indptr[r + 1]):
+                        j = indices[p]
+                        v = (lut[np.int64(data[p])] if use_lut else np.float32(data[p])) * W[j, K] * rs
+                        if v != 0.0:
+                            for k in range(K):
+                                W[j, k] += delta[k] * v
+                s += 1
+            bactive[border[q]] = end - lo
         converged = True
         for k in range(K):
             if not done[k] and pg_max[k] - pg_min[k] > tol:
                 converged = False
         if converged:
-            if active == n:
+            if bactive.sum() == n:
                 break
-            active = n  # check once more on all rows, as liblinear does
+            for q in range(n_blocks):  # check once more on all rows, as liblinear does
+                bactive[q] = min(block, n - q * block)
             pg_max_old[:] = _BIG
             pg_min_old[:] = -_BIG
             continue
@@ -207,7 +229,7 @@ def _csr_parts(X, table):
 
 
 def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=None, tf_table=None, C=0.5, tol=0.1,
-                   max_iter=50, seed=0):
+                   max_iter=50, seed=0, block_bytes=None):
     """Train one-vs-rest linear SVMs on ``rows`` of ``X`` scaled on the fly.
 
     Parameters
@@ -224,6 +246,12 @@ def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=Non
         Per-row factor (e.g. 1 / L2 norm); default 1.
     tf_table : ndarray of shape (65536,), optional
         Value of each count when ``X`` holds integer counts (:func:`tf_table`).
+    block_bytes : int, optional
+        For a matrix read from memory-mapped files: visit the rows, sorted, in blocks of about
+        this many bytes of ``indices`` and ``data`` (blocks and the rows in each in a random order
+        every epoch), so the file pages in use at any time are one block's. Default: one block
+        of all rows (one random permutation per epoch, liblinear's order); the two orders reach
+        the same optimum within ``tol``, not the same bits.
 
     Returns
     -------
@@ -233,6 +261,14 @@ def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=Non
     epochs : int
     """
     indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
+    rows, y_index = np.asarray(rows, np.int64), np.asarray(y_index, np.int64)
+    block = len(rows)
+    if block_bytes:
+        sort = np.argsort(rows, kind="stable")
+        rows, y_index = rows[sort], y_index[sort]
+        nnz = indptr[rows + 1] - indptr[rows]
+        per_row = (indices.itemsize + data.itemsize) * max(1.0, float(nnz.mean()) if len(nnz) else 1.0)
+        block = max(1, int(block_bytes // per_row))
     n_samples, n_features = X.shape
     col_scale = np.ones(n_features, np.float32) if col_scale is None else np.asarray(col_scale, np.float32)
     row_scale = np.ones(n_samples, np.float32) if row_scale is None else np.asarray(row_scale, np.float32)
@@ -240,8 +276,8 @@ def fit_ovr_scaled(X, y_index, rows, n_classes, *, col_scale=None, row_scale=Non
     W[:, n_classes] = col_scale
     b = np.zeros(n_classes)
     KERNELS.compile()
-    epochs = _ovr_dcd(indptr, indices, data, lut, use_lut, np.asarray(rows, np.int64), np.asarray(y_index, np.int64), n_classes,
-                              row_scale, float(C), float(tol), int(max_iter), int(seed), W, b)
+    epochs = _ovr_dcd(indptr, indices, data, lut, use_lut, rows, y_index, n_classes,
+                      row_scale, float(C), float(tol), int(max_iter), int(seed), int(block), W, b)
     return W, b, epochs
 
 
@@ -291,7 +327,7 @@ def nb_log_ratios(X, targets, rows, n_problems: int, *, alpha: float = 1.0, colu
 
 
 def fit_ovr_nb_scaled(X, targets, rows, n_problems, *, col_scale=None, row_scale=None, tf_table=None, C=0.5, tol=0.1,
-                      max_iter=50, seed=0, alpha=1.0):
+                      max_iter=50, seed=0, alpha=1.0, block_bytes=None):
     """One-vs-rest NB-SVM: each problem's features scaled by its log-count ratios, then a linear SVM.
 
     Problem ``k`` is trained on ``x * r_k`` (``r_k`` from :func:`nb_log_ratios`) by
@@ -312,7 +348,8 @@ def fit_ovr_nb_scaled(X, targets, rows, n_problems, *, col_scale=None, row_scale
     targets = np.asarray(targets)
     for k in range(n_problems):
         Wk, bk, ek = fit_ovr_scaled(X, np.where(targets == k, 0, 1), rows, 1, col_scale=col_scale * ratios[:, k],
-                                    row_scale=row_scale, tf_table=tf_table, C=C, tol=tol, max_iter=max_iter, seed=seed)
+                                    row_scale=row_scale, tf_table=tf_table, C=C, tol=tol, max_iter=max_iter, seed=seed,
+                                    block_bytes=block_bytes)
         W[:, k] = Wk[:, 0] * ratios[:, k]
         b[k] = bk[0]
         epochs = max(epochs, ek)
