@@ -11,8 +11,9 @@ other half is for the corpus being read, the folds' weights and Python itself.
 * **On disk** otherwise (or when the first chunk of texts projects the matrix well past its share): featurization spills the matrix, chunk by chunk, into two files that are
   then memory-mapped (:func:`arclf.training.featurize.featurize_counts`). Pruning and every fold
   read it through the same compiled kernels, while a :class:`arclf.util.memory.PageReaper` drops
-  the mapped pages from the process every quarter of a second: the resident set stays bounded
-  and the page cache, which the system may reclaim, holds the data. Dual coordinate descent
+  the mapped pages from the process every quarter of a second, and at once whenever they pass an
+  eighth of the budget (it looks every 10 ms: a sequential scan maps gigabytes a second), so the
+  resident set stays bounded and the page cache, which the system may reclaim, holds the data. Dual coordinate descent
   visits the rows in blocks of :data:`SOLVER_BLOCK_BYTES` of the file (blocks, and the rows of
   each, shuffled every epoch): over a whole-file shuffle every sweep would find the whole file
   resident again (measured on ten times ANT: 4.4 GB of mapped pages between sweeps). A matrix of
@@ -81,6 +82,11 @@ class MemoryPlan:
             raise ConfigError(f"memory budget: {exc}") from None
         return cls(budget, source)
 
+    @property
+    def reaper_limit(self) -> int:
+        """Mapped bytes the reapers let the process hold before they sweep: an eighth of the budget."""
+        return self.budget // 8
+
     def watch_corpus(self, ds) -> None:
         """Drop the corpus's mapped pages as it is read, when its files exceed a quarter of the budget.
 
@@ -91,7 +97,7 @@ class MemoryPlan:
         size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
         self.corpus_bytes = size
         if size > self.budget / 4:
-            self._corpus_reaper = PageReaper()
+            self._corpus_reaper = PageReaper(limit=self.reaper_limit)
             if self._corpus_reaper.add_file_mappings(files, keepalive=ds):
                 self._corpus_reaper.start()
 
@@ -106,7 +112,7 @@ class MemoryPlan:
         self.matrix_bytes = int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
         self.path = "disk" if is_on_disk(X) else "memory"
         if self.path == "disk":
-            self._reaper = PageReaper()
+            self._reaper = PageReaper(limit=self.reaper_limit)
             self._reaper.add(X.data)
             self._reaper.add(X.indices)
             self._reaper.start()

@@ -19,6 +19,7 @@ import mmap
 import os
 import re
 import threading
+import time
 
 __all__ = ["parse_size", "memory_budget", "PageReaper", "BUDGET_ENV"]
 
@@ -91,6 +92,18 @@ def _libc_madvise():
     return fn
 
 
+def _open_statm() -> int | None:
+    try:
+        return os.open("/proc/self/statm", os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _shared_bytes(fd: int) -> int:
+    """Resident file-backed (and shared) memory of this process, from ``/proc/self/statm``."""
+    return int(os.pread(fd, 128, 0).split()[2]) * mmap.PAGESIZE
+
+
 class PageReaper:
     """Drop the resident pages of registered file mappings every ``interval`` seconds, in a thread.
 
@@ -104,10 +117,20 @@ class PageReaper:
     ----------
     interval : float, default=0.25
         Seconds between sweeps.
+    limit : int, optional
+        Bytes of file-backed resident memory (``/proc/self/statm``'s shared pages, counted from
+        what the process held when the thread started) past which it sweeps at once. It looks
+        every ``poll`` seconds: a sequential scan maps pages at gigabytes a second, far faster
+        than a sweep every ``interval`` would drop them (measured on a 2.2 GB matrix: 2.4 GB
+        resident after one scan). Without ``/proc``, only the timed sweeps.
+    poll : float, default=0.01
+        Seconds between looks at the resident size when ``limit`` is given.
     """
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 0.25, limit: int | None = None, poll: float = 0.01):
         self.interval = interval
+        self.limit = limit
+        self.poll = poll
         self._ranges: list[tuple[int, int, object]] = []  # (address, length, the memmap: kept mapped while registered)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -170,8 +193,21 @@ class PageReaper:
         self.sweeps += 1
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sweep()
+        statm = _open_statm() if self.limit is not None else None
+        if statm is None:
+            while not self._stop.wait(self.interval):
+                self.sweep()
+            return
+        try:
+            floor = _shared_bytes(statm) + self.limit
+            last = time.monotonic()
+            while not self._stop.wait(self.poll):
+                now = time.monotonic()
+                if now - last >= self.interval or _shared_bytes(statm) > floor:
+                    self.sweep()
+                    last = now
+        finally:
+            os.close(statm)
 
     def start(self) -> "PageReaper":
         if self._thread is None and self._madvise is not None:

@@ -140,3 +140,30 @@ def test_cli_memory_budget_reaches_train_and_a_bad_one_is_one_line(monkeypatch, 
     monkeypatch.setattr(trainer, "train", fake_train)
     res = CliRunner().invoke(app, ["train", str(config), "--memory-budget", "512MiB"])
     assert res.exit_code == 130 and seen["memory_budget"] == "512MiB", res.output
+
+
+def test_page_reaper_with_a_limit_sweeps_during_a_scan_before_its_interval(tmp_path):
+    """A sequential scan maps pages faster than timed sweeps drop them; the limit sweeps at once."""
+    import time
+
+    from arclf.util.memory import _open_statm, _shared_bytes
+
+    path = tmp_path / "m.bin"
+    n = 64 * 2**20 // 8
+    np.arange(n, dtype=np.int64).tofile(path)
+    a = np.memmap(path, dtype=np.int64, mode="r")
+    statm = _open_statm()
+    reaper = PageReaper(interval=600, limit=8 * 2**20, poll=0.001)
+    reaper.add(a)
+    grew, total, step = 0, 0, 2**20 // 8
+    with reaper:
+        time.sleep(0.05)
+        start = _shared_bytes(statm)
+        for lo in range(0, n, step):  # 64 chunks of 1 MB, read one after another
+            total += int(a[lo:lo + step].sum())
+            grew = max(grew, _shared_bytes(statm) - start)
+            time.sleep(0.005)
+        sweeps = reaper.sweeps
+    assert total == n * (n - 1) // 2
+    assert sweeps >= 2  # the interval (600 s) never came: every sweep was the limit's
+    assert grew < 48 * 2**20, grew  # without the limit all 64 MB would be resident at the end
