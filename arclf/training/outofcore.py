@@ -36,7 +36,7 @@ from arclf.util.memory import PageReaper, memory_budget
 #: On the disk path the solver visits the training rows in blocks of about this many bytes of the
 #: mapped matrix (:func:`arclf.models.solver.fit_ovr_scaled`'s ``block_bytes``), so the pages it
 #: touches between two of the reaper's sweeps are one block's, not the whole file's.
-SOLVER_BLOCK_BYTES = 128 * 2**20
+SOLVER_BLOCK_BYTES = 32 * 2**20
 
 __all__ = ["MemoryPlan", "MATRIX_SHARE"]
 
