@@ -123,8 +123,16 @@ def run_record(kind: str, cfg: Config, run_id: str, created: str) -> dict:
 
     ``schema_version``, ``kind`` (``train`` or ``evaluate``), ``name``, ``run_id``, ``created``
     (ISO 8601, UTC), ``config_hash``, ``config_file``, ``overrides``, ``variant``, ``command``,
-    ``seed``, ``git`` (:func:`git_info`) and ``versions`` (:func:`versions`).
+    ``seed``, ``git`` (:func:`git_info` of arclf's checkout; for an installed arclf, which has
+    none, of the checkout holding the config file; ``of`` says which: ``arclf``, ``config`` or
+    None) and ``versions`` (:func:`versions`).
     """
+    git = {**git_info(), "of": "arclf"}
+    config_file = cfg.origin.get("config_file")
+    if git["commit"] is None and config_file:
+        git = {**git_info(Path(config_file).resolve().parent), "of": "config"}
+    if git["commit"] is None:
+        git["of"] = None
     return {"schema_version": 1, "kind": kind, "name": cfg.name, "run_id": run_id, "created": created,
-            "config_hash": config_hash(cfg), **cfg.origin, "command": command_line(), "seed": cfg.seed, "git": git_info(),
+            "config_hash": config_hash(cfg), **cfg.origin, "command": command_line(), "seed": cfg.seed, "git": git,
             "versions": versions()}
