@@ -520,7 +520,8 @@ class PairComparison:
         if s is None:
             return []
         mc, bs, tt = s["mcnemar"], s["bootstrap"], s["ttest"]
-        rows = [["McNemar (errors)", f"A only {mc['a_only']}, B only {mc['b_only']} ({mc['method']})", stats._p(mc["p_value"])],
+        rows = [["McNemar (errors)", f"only A right {mc['a_only']}, only B right {mc['b_only']} ({mc['method']})",
+                 stats._p(mc["p_value"])],
                 ["paired bootstrap (macro-F1)", f"{_delta(bs['difference'])} pt, CI [{_delta(bs['ci_low'])}, {_delta(bs['ci_high'])}], "
                  f"{bs['n_resamples']} resamples", stats._p(bs["p_value"])]]
         if tt is not None:

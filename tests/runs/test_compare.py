@@ -288,6 +288,7 @@ def test_compare_two_renderings(root):
     md = pair.to_markdown()
     assert f"**Verdict:** {pair.verdict}" in md and "| classifier.C | 0.5 | 1.0 |" in md
     assert "McNemar (errors)" in md and "corrected t-test (folds)" in md
+    assert "| McNemar (errors) | only A right " in md and ", only B right " in md  # not "A only": read as A's errors
     data = json.loads(pair.to_json())
     assert data["significance"]["bootstrap"]["difference"] == pair.significance["bootstrap"]["difference"]
     text = _render(pair.to_rich())
