@@ -23,8 +23,9 @@ def train(
     engine: Optional[str] = EngineOpt,
     memory_budget: Optional[str] = typer.Option(
         None, "--memory-budget", metavar="SIZE",
-        help="Memory the run may use, e.g. 2GB or 512MiB (default $ARCLF_MEMORY_BUDGET, else the memory available); "
-             "a count matrix over half of it is kept on disk, memory-mapped."),
+        help="Memory budget, e.g. 2GB or 512MiB (default $ARCLF_MEMORY_BUDGET, else the memory available): a count "
+             "matrix over half of it is kept on disk, memory-mapped. Python, the libraries and the model need a few "
+             "hundred MB beyond what the budget governs."),
 ):
     """Train every task of CONFIG, cross-validate it, and save a run folder with the model bundle.
 

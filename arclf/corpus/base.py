@@ -76,15 +76,28 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path | None:
         return None
     path = Path(value).expanduser()
     if not path.is_dir():
-        origin = "--data-dir" if explicit and str(explicit) != os.environ.get("ARCLF_DATA") else "ARCLF_DATA"
+        env = os.environ.get("ARCLF_DATA")
+        origin = "--data-dir" if explicit and str(explicit) != env else "ARCLF_DATA"
+        fallback = (f"ARCLF_DATA ({env})" if origin == "--data-dir" and env and Path(env).expanduser().is_dir()
+                    else f"the download cache {cache_dir()}")
         raise DataError(f"data folder {path} (from {origin}) is not a folder; fix the path, or leave {origin} unset "
-                        f"to use the download cache {cache_dir()}")
+                        f"to use {fallback}")
     return path
 
 
 def cache_dir() -> Path:
-    """Download and Arrow cache folder: ``$ARCLF_CACHE`` or ``~/.cache/arclf``."""
-    return Path(os.environ.get("ARCLF_CACHE") or Path.home() / ".cache" / "arclf").expanduser()
+    """Download and Arrow cache folder: ``$ARCLF_CACHE`` or ``~/.cache/arclf`` (created when first written).
+
+    Raises
+    ------
+    DataError
+        The path exists and is not a folder.
+    """
+    path = Path(os.environ.get("ARCLF_CACHE") or Path.home() / ".cache" / "arclf").expanduser()
+    if path.exists() and not path.is_dir():
+        origin = "ARCLF_CACHE" if os.environ.get("ARCLF_CACHE") else "the default cache folder"
+        raise DataError(f"{origin} {path} is a file, not a folder; set ARCLF_CACHE to a folder arclf may write to")
+    return path
 
 
 def find_data(explicit_path, candidates: list[str], *, what: str, data_dir_: str | os.PathLike | None = None, fetch_hint: str | None = None) -> Path:

@@ -195,7 +195,7 @@ class LabelMap:
     def _check(self) -> None:
         vocab = vocabulary()
         errors = [f"derive.{key}: {how!r} is not a derivation arclf knows (region: mentions is)"
-                  for key, how in self.derive.items() if (key, how) not in DERIVATIONS]
+                  for key, how in self.derive.items() if not isinstance(how, str) or (key, how) not in DERIVATIONS]
         for field, values in self.rules.items():
             if not isinstance(values, dict):
                 errors.append(f"fields.{field}: expected a mapping of raw value -> labels")

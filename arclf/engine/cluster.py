@@ -20,6 +20,7 @@ import warnings
 
 from arclf.config import EngineSpec
 from arclf.engine.base import Engine, EngineError, EngineUnreachable, ordered_results
+from arclf.errors import ConfigError
 
 __all__ = ["DaskEngine", "NO_WORKER_SECONDS"]
 
@@ -31,7 +32,7 @@ def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise EngineError("the Dask engine needs dask.distributed: pip install 'arclf[dask]'") from None
+        raise ConfigError("the Dask engine needs dask.distributed: pip install 'arclf[dask]'") from None
     return distributed
 
 

@@ -244,9 +244,16 @@ def list_corpora(data_dir=None) -> list[dict]:
     """The corpora arclf knows: ``[{"name", "description", "found", "path", "licence", "citation", "url"}, ...]``.
 
     ``path`` is where the corpus was found (data folder, then download cache), or None.
-    """
-    from arclf.corpus.base import find_data
 
+    Raises
+    ------
+    DataError
+        The data folder (``data_dir`` or ``$ARCLF_DATA``) or the cache folder is not a folder.
+    """
+    from arclf.corpus.base import cache_dir, data_dir as resolve_data_dir, find_data
+
+    resolve_data_dir(data_dir)  # a wrong folder is said once, not hidden behind "not found" for every corpus
+    cache_dir()
     out = []
     for c in named_corpora():  # only looks: listing never downloads
         try:

@@ -57,14 +57,22 @@ class RunWriter:
 
     Use :attr:`path` (the temporary folder) while writing; :meth:`commit` renames it into place and
     points ``parent/latest`` at it; :meth:`abort` removes it.
+
+    Raises
+    ------
+    ConfigError
+        ``parent / run_id`` exists already (another run into the same ``--output-dir`` finished first).
     """
 
     def __init__(self, parent: Path, run_id: str):
         self.parent = Path(parent)
         self.run_id = run_id
         self.final = self.parent / run_id
-        if self.final.exists():
-            raise FileExistsError(f"{self.final} already exists")
+        if self.final.exists():  # another run into the same --output-dir finished first
+            from arclf.errors import ConfigError
+
+            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
+                              "this run was not kept: name a new folder")
         self.path = self.parent / temporary_name(f"tmp-{run_id}")
         self.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.parent)  # what killed runs left behind

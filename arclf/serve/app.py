@@ -232,6 +232,9 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     if first.get("type") == "json_invalid":
         return _error(400, f"the body is not valid JSON: {first.get('ctx', {}).get('error', first.get('msg'))}")
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    if where == "body" and first.get("type") in ("model_attributes_type", "dict_type", "missing"):
+        return _error(422, 'the body must be a JSON object such as {"texts": ["article text", ...]} '
+                           '(sent with Content-Type: application/json)')
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return _error(422, f"{where}: {first.get('msg')}{more}")
 

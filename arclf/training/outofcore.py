@@ -58,12 +58,24 @@ class MemoryPlan:
         Where the budget came from (``argument``, ``ARCLF_MEMORY_BUDGET``, ``available memory``).
     spill_dir : path, optional
         Folder for the matrix files (default ``$ARCLF_SPILL_DIR``, else the temporary folder).
+
+    Raises
+    ------
+    ConfigError
+        The budget is not above 0, or the spill folder is not a folder (checked here, before any
+        work, not when the matrix first goes to disk).
     """
 
     def __init__(self, budget: int, source: str, spill_dir=None):
         self.budget = int(budget)
         self.source = source
+        if self.budget <= 0:
+            raise ConfigError(f"memory budget ({source}): must be above 0, e.g. 2GB")
         self.spill_dir = spill_dir or os.environ.get("ARCLF_SPILL_DIR") or None
+        if self.spill_dir is not None and not os.path.isdir(self.spill_dir):
+            origin = "spill_dir" if spill_dir else "ARCLF_SPILL_DIR"
+            raise ConfigError(f"{origin}={self.spill_dir}: not a folder; name an existing folder for the memory-mapped "
+                              "count matrix, or unset it to use the temporary folder")
         self.matrix_limit = int(self.budget * MATRIX_SHARE)
         self.path = None
         self.matrix_bytes = None

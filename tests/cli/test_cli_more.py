@@ -47,6 +47,9 @@ def test_data_list_table_and_json(corpora_dir):
     assert list(corpora) == ["ant", "saudinewsnet", "asnd"]
     assert corpora["asnd"]["found"] and corpora["asnd"]["path"] == str(ASND)
     assert "Chowdhury" in corpora["asnd"]["citation"]
+    res = runner.invoke(app, ["data", "list", "--data-dir", str(corpora_dir / "typo")], env={"ARCLF_DATA": str(corpora_dir)})
+    assert _one_line_error(res) == (f"arclf: error: data folder {corpora_dir / 'typo'} (from --data-dir) is not a folder; "
+                                    f"fix the path, or leave --data-dir unset to use ARCLF_DATA ({corpora_dir})")
 
 
 def test_data_inspect_asnd_json(cache_env):

@@ -272,3 +272,13 @@ def test_explicit_path_that_is_not_an_archive(tmp_path):
         list(read_ant(CorpusSpec(name="ant", path=bad), stats=ReadStats()))
     with pytest.raises(DataError, match="does not exist"):
         list(read_ant(CorpusSpec(name="ant", path=tmp_path / "nowhere.zip"), stats=ReadStats()))
+
+
+def test_a_cache_path_that_is_a_file_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "cachefile").write_text("x")
+    monkeypatch.setenv("ARCLF_CACHE", str(tmp_path / "cachefile"))
+    monkeypatch.delenv("ARCLF_DATA", raising=False)
+    with pytest.raises(DataError) as err:
+        list(read_ant(CorpusSpec(name="ant"), stats=ReadStats()))
+    assert str(err.value) == (f"ARCLF_CACHE {tmp_path / 'cachefile'} is a file, not a folder; set ARCLF_CACHE to a "
+                              "folder arclf may write to")

@@ -113,3 +113,6 @@ def test_a_label_map_derives_region_from_mentions_where_the_fields_set_none(tmp_
 
     with pytest.raises(ConfigError, match="derive.topic: 'mentions' is not a derivation arclf knows"):
         LabelMap.from_yaml(bad)
+    bad.write_text("derive:\n  region: [mentions]\n", encoding="utf-8")  # unhashable: was a TypeError
+    with pytest.raises(ConfigError, match=r"derive.region: \['mentions'\] is not a derivation arclf knows"):
+        LabelMap.from_yaml(bad)

@@ -217,3 +217,22 @@ def test_a_task_that_keeps_killing_workers_stops_with_one_line(dask_engine, monk
     with pytest.raises(EngineError, match=r"^dask: ") as err:
         list(dask_engine.map(_always_die, [1]))
     assert "\n" not in str(err.value)
+
+
+def test_without_the_dask_extra_the_engine_is_a_usage_error(monkeypatch):
+    """A missing extra is set up, not a failure at run time: exit 2, with the install command."""
+    import builtins
+
+    from arclf.engine.cluster import _import_distributed
+
+    real_import = builtins.__import__
+
+    def no_distributed(name, *args, **kwargs):
+        if name == "distributed":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    with pytest.raises(ConfigError, match=r"needs dask.distributed: pip install 'arclf\[dask\]'") as err:
+        _import_distributed()
+    assert err.value.exit_code == 2

@@ -150,3 +150,15 @@ def test_a_run_folder_created_meanwhile_is_one_line_and_this_run_is_not_kept(tmp
     writer.abort()
     assert (tmp_path / "same" / "metrics.json").read_text() == '{"theirs": 1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same"]
+
+
+def test_a_run_folder_that_appeared_before_saving_began_is_one_line(tmp_path):
+    """A second fresh-user test: the other run finished before this one started writing: FileExistsError, exit 1."""
+    from arclf.errors import ConfigError
+    from arclf.runs.writer import RunWriter
+
+    (tmp_path / "same").mkdir()
+    with pytest.raises(ConfigError, match=r"--output-dir .*same was created by another run while this one ran; "
+                                          r"this run was not kept: name a new folder"):
+        RunWriter(tmp_path, "same")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same"]

@@ -206,9 +206,12 @@ ARABIC = "\u0645\u0628\u0627\u0631\u0627\u0629 \u0643\u0631\u0629 \u0627\u0644\u
     ({"text": [ARABIC]}, 422, 'body: no "texts" field (the body has text); send {"texts": ["article text", ...]} '
                               'or {"texts": [{"id": ..., "text": ...}]}', None),
     ({"texts": []}, 422, "texts: List should have at least 1 item", None),
+    ([ARABIC], 422, 'the body must be a JSON object such as {"texts": ["article text", ...]}', None),
+    ("x", 422, 'the body must be a JSON object such as {"texts"', None),
+    (b"", 422, 'the body must be a JSON object such as {"texts"', None),
     (b'{"texts": ["', 400, "the body is not valid JSON", None),
 ], ids=["empty", "no-arabic", "not-a-string", "text-not-a-string", "two-bad", "too-many", "body-too-large",
-        "unknown-task", "bad-top-k", "unknown-field", "no-records", "broken-json"])
+        "unknown-task", "bad-top-k", "unknown-field", "no-records", "a-list", "a-string", "no-body", "broken-json"])
 def test_bad_requests_get_one_line_and_the_server_keeps_serving(server, body, status, message, record):
     raw = body if isinstance(body, bytes) else None
     got, answer = request(server.port, "POST", "/v1/classify", None if raw else body, raw=raw)

@@ -167,3 +167,14 @@ def test_page_reaper_with_a_limit_sweeps_during_a_scan_before_its_interval(tmp_p
     assert total == n * (n - 1) // 2
     assert sweeps >= 2  # the interval (600 s) never came: every sweep was the limit's
     assert grew < 48 * 2**20, grew  # without the limit all 64 MB would be resident at the end
+
+
+def test_a_spill_folder_that_is_not_a_folder_or_a_zero_budget_is_refused_before_any_work(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("x")
+    for bad in (tmp_path / "missing", tmp_path / "afile"):
+        monkeypatch.setenv("ARCLF_SPILL_DIR", str(bad))
+        with pytest.raises(ConfigError, match=f"ARCLF_SPILL_DIR={bad}: not a folder; name an existing folder"):
+            MemoryPlan.from_budget("1MB")
+    monkeypatch.delenv("ARCLF_SPILL_DIR")
+    with pytest.raises(ConfigError, match=r"memory budget \(argument\): must be above 0"):
+        MemoryPlan.from_budget("0")
