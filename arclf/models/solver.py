@@ -110,11 +110,22 @@ def _dcd_visit(i, r, indptr, indices, data, lut, use_lut, ycls, K, row_scale, di
 
 
 @KERNELS.kernel()
-def _xorshift(state):
-    state ^= state << np.uint64(13)
-    state ^= state >> np.uint64(7)
-    state ^= state << np.uint64(17)
+def _shuffle(a, m, state):
+    """Fisher-Yates shuffle of ``a[:m]`` in place with xorshift64 (the same order on any thread count); returns the state."""
+    for i in range(m - 1, 0, -1):
+        state ^= state << np.uint64(13)
+        state ^= state >> np.uint64(7)
+        state ^= state << np.uint64(17)
+        j = int(state % np.uint64(i + 1))
+        a[i], a[j] = a[j], a[i]
     return state
+
+
+@KERNELS.kernel()
+def _dcd_buffers(K, seed):
+    """Per-class work arrays of the solver, and the random state from ``seed``."""
+    return (np.zeros(K, dtype=np.bool_), np.empty(K), np.empty(K), np.empty(K), np.empty(K), np.full(K, _BIG),
+            np.full(K, -_BIG), np.uint64(seed * 2654435761 + 88172645463325252))
 
 
 @KERNELS.kernel()
@@ -152,21 +163,11 @@ def _ovr_dcd(indptr, indices, data, lut, use_lut, rows, ycls, n_classes, row_sca
     qd = _dcd_diagonal(indptr, indices, data, lut, use_lut, rows, row_scale, W, K, diag)
     order = np.arange(n)
     active = n
-    done = np.zeros(K, dtype=np.bool_)
-    dot = np.empty(K)
-    delta = np.empty(K)
-    pg_max = np.empty(K)
-    pg_min = np.empty(K)
-    pg_max_old = np.full(K, _BIG)
-    pg_min_old = np.full(K, -_BIG)
-    state = np.uint64(seed * 2654435761 + 88172645463325252)
+    done, dot, delta, pg_max, pg_min, pg_max_old, pg_min_old, state = _dcd_buffers(K, seed)
     epochs = 0
     for epoch in range(max_iter):
         epochs = epoch + 1
-        for i in range(active - 1, 0, -1):  # Fisher-Yates with xorshift64: same order on any thread count
-            state = _xorshift(state)
-            j = int(state % np.uint64(i + 1))
-            order[i], order[j] = order[j], order[i]
+        state = _shuffle(order, active, state)
         pg_max[:] = -_BIG
         pg_min[:] = _BIG
         s = 0
@@ -207,21 +208,11 @@ def _ovr_dcd_stretches(indptr, indices, data, lut, use_lut, rows, ycls, n_classe
     active = np.ones(n, dtype=np.bool_)
     n_active = n
     buf = np.empty(min(n, stretch * per_block), np.int64)
-    done = np.zeros(K, dtype=np.bool_)
-    dot = np.empty(K)
-    delta = np.empty(K)
-    pg_max = np.empty(K)
-    pg_min = np.empty(K)
-    pg_max_old = np.full(K, _BIG)
-    pg_min_old = np.full(K, -_BIG)
-    state = np.uint64(seed * 2654435761 + 88172645463325252)
+    done, dot, delta, pg_max, pg_min, pg_max_old, pg_min_old, state = _dcd_buffers(K, seed)
     epochs = 0
     for epoch in range(max_iter):
         epochs = epoch + 1
-        for i in range(n_stretches - 1, 0, -1):
-            state = _xorshift(state)
-            j = int(state % np.uint64(i + 1))
-            sorder[i], sorder[j] = sorder[j], sorder[i]
+        state = _shuffle(sorder, n_stretches, state)
         pg_max[:] = -_BIG
         pg_min[:] = _BIG
         for q0 in range(0, n_stretches, per_block):
@@ -231,10 +222,7 @@ def _ovr_dcd_stretches(indptr, indices, data, lut, use_lut, rows, ycls, n_classe
                     if active[i]:
                         buf[m] = i
                         m += 1
-            for t in range(m - 1, 0, -1):
-                state = _xorshift(state)
-                j = int(state % np.uint64(t + 1))
-                buf[t], buf[j] = buf[j], buf[t]
+            state = _shuffle(buf, m, state)
             for t in range(m):
                 i = buf[t]
                 if _dcd_visit(i, rows[i], indptr, indices, data, lut, use_lut, ycls, K, row_scale, diag, qd, alpha,
