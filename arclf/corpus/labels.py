@@ -87,10 +87,11 @@ def _cldr_countries() -> dict[str, str]:
             out[code] = _ISLANDS[code]
         elif "America" in areas:
             out[code] = "north_america" if code in _NORTH_AMERICA else "latin_america"
-        elif len(areas) == 1 and next(iter(areas)) in _TZ_AREAS:
-            out[code] = _TZ_AREAS[next(iter(areas))]
-        elif areas & set(_TZ_AREAS):
-            out[code] = _TZ_AREAS[sorted(areas & set(_TZ_AREAS))[0]]
+        else:  # the area holding most of its zones; Antarctic research stations (AU, NZ, ...) only when alone
+            known = [z.split("/", 1)[0] for z in zones if z.split("/", 1)[0] in _TZ_AREAS]
+            inhabited = [a for a in known if a != "Antarctica"] or known
+            if inhabited:
+                out[code] = _TZ_AREAS[max(sorted(set(inhabited)), key=inhabited.count)]
     return out
 
 

@@ -120,3 +120,12 @@ def test_unknown_region_value_is_one_line_at_load_time(tmp_path):
     from arclf.corpus.labels import region_levels
 
     assert region_levels("UK")["country"] == "GB" and region_levels("TM")["subregion"] == "asia"
+
+
+def test_countries_with_an_antarctic_station_sit_where_they_are():
+    """Australia's time zones include Antarctica/Macquarie: it was filed under antarctica (198 ANT/SNN articles)."""
+    from arclf.corpus.labels import region_levels
+
+    assert region_levels("AU")["subregion"] == "oceania" and region_levels("NZ")["subregion"] == "oceania"
+    assert region_levels("AQ")["subregion"] == "antarctica"
+    assert region_levels("NO")["subregion"] == "europe" and region_levels("CL")["subregion"] == "latin_america"
