@@ -182,6 +182,7 @@ def variants():
         return f
 
     V["nbsvm cwb25+w12 w=.7 C=0.1"] = nb_union(["cwb25", "w12"], [1.0, 0.7], 0.1)
+    V["nbsvm cwb25+t25 w=.5 C=0.5"] = nb_union(["cwb25", "t25"], [1.0, 0.5], 0.5)
 
     def avg(a, b, C=0.5):
         def f(get, tr, te, ytr):
