@@ -88,7 +88,7 @@ def _cldr_countries() -> dict[str, str]:
         elif "America" in areas:
             out[code] = "north_america" if code in _NORTH_AMERICA else "latin_america"
         else:  # the area holding most of its zones; Antarctic research stations (AU, NZ, ...) only when alone
-            known = [z.split("/", 1)[0] for z in zones if z.split("/", 1)[0] in _TZ_AREAS]
+            known = [a for a in (z.split("/", 1)[0] for z in zones) if a in _TZ_AREAS]
             inhabited = [a for a in known if a != "Antarctica"] or known
             if inhabited:
                 out[code] = _TZ_AREAS[max(sorted(set(inhabited)), key=inhabited.count)]

@@ -69,10 +69,7 @@ class RunWriter:
         self.run_id = run_id
         self.final = self.parent / run_id
         if self.final.exists():  # another run into the same --output-dir finished first
-            from arclf.errors import ConfigError
-
-            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
-                              "this run was not kept: name a new folder")
+            raise self._taken()
         self.path = self.parent / temporary_name(f"tmp-{run_id}")
         self.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.parent)  # what killed runs left behind
@@ -95,17 +92,11 @@ class RunWriter:
             this run is not kept (the caller aborts it).
         """
         if self.final.exists():  # os.replace would merge into, or fail on, another run's folder
-            from arclf.errors import ConfigError
-
-            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
-                              "this run was not kept: name a new folder")
+            raise self._taken()
         try:
             os.replace(self.path, self.final)
         except OSError as exc:  # lost the race between the check and the rename
-            from arclf.errors import ConfigError
-
-            raise ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
-                              f"this run was not kept: name a new folder ({exc.strerror})") from None
+            raise self._taken(f" ({exc.strerror})") from None
         if not link_latest:
             return self.final
         link = self.parent / "latest"
@@ -123,6 +114,13 @@ class RunWriter:
                 tmp_link.unlink()
             (self.parent / "LATEST").write_text(self.run_id + "\n")
         return self.final
+
+    def _taken(self, detail: str = ""):
+        """The one-line error for a run folder another run created meanwhile."""
+        from arclf.errors import ConfigError
+
+        return ConfigError(f"--output-dir {self.final} was created by another run while this one ran; "
+                           f"this run was not kept: name a new folder{detail}")
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

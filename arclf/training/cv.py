@@ -34,6 +34,8 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
 
     from arclf.features.tfidf import HashedTfidf, build_tfidf
     from arclf.models.solver import LinearSVM, decision_scaled, fit_ovr_nb_scaled, fit_ovr_scaled, ovr_targets, scaled_tfidf
+    from arclf.training.featurize import is_on_disk
+    from arclf.training.outofcore import SOLVER_BLOCK_BYTES
 
     spec = cfg.classifier
     tfidf = build_tfidf(cfg.features)
@@ -41,9 +43,6 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table)
     classes, y_index = np.unique(y_train, return_inverse=True)
     targets, n_problems = ovr_targets(y_index, len(classes))
-    from arclf.training.featurize import is_on_disk
-    from arclf.training.outofcore import SOLVER_BLOCK_BYTES
-
     fit = fit_ovr_nb_scaled if spec.nb_scale else fit_ovr_scaled
     W, b, _ = fit(X, targets, train_rows, n_problems, col_scale=col_scale, row_scale=row_scale, tf_table=table,
                   C=spec.C, tol=spec.tol, max_iter=spec.max_iter, seed=cfg.seed,

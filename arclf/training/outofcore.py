@@ -8,8 +8,9 @@ other half is for the corpus being read, the folds' weights and Python itself.
 
 * **In memory** when the matrix fits its half: the matrix is built in anonymous memory, as it
   always was (the fastest path; nothing changes when data fits).
-* **On disk** otherwise (or when the first chunk of texts projects the matrix well past its share): featurization spills the matrix, chunk by chunk, into two files that are
-  then memory-mapped (:func:`arclf.training.featurize.featurize_counts`). Pruning and every fold
+* **On disk** otherwise (or when the first chunk of texts projects the matrix well past its
+  share): featurization spills the matrix, chunk by chunk, into two files that are then
+  memory-mapped (:func:`arclf.training.featurize.featurize_counts`). Pruning and every fold
   read it through the same compiled kernels, while a :class:`arclf.util.memory.PageReaper` drops
   the mapped pages from the process every quarter of a second, and at once whenever they pass an
   eighth of the budget (it looks every 10 ms: a sequential scan maps gigabytes a second), so the
