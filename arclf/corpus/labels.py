@@ -166,11 +166,22 @@ class LabelMap:
         ``{field: {raw_value: {label_field: label}}}``, applied in insertion order.
     name : str, default="<inline>"
         Where the rules came from, for messages.
+    derive : dict, optional
+        ``{label_field: how}`` for labels read from the text where ``rules`` set none; only
+        ``{"region": "mentions"}`` exists: the coverage country of
+        :meth:`arclf.text.places.PlaceTagger.tag` (None when the article names none clearly).
 
     Attributes
     ----------
     unknown_ : collections.Counter
         ``(field, raw_value) -> count`` of raw values seen by :meth:`apply` that the map lacks.
+    derived_ : collections.Counter
+        ``(label_field, label or "no coverage country") -> count`` of labels ``derive`` gave.
+
+    Raises
+    ------
+    ConfigError
+        A rule or a derivation is not one arclf knows (every problem, in one line).
     """
 
     def __init__(self, rules: dict, *, name: str = "<inline>", derive: dict | None = None):
