@@ -165,7 +165,7 @@ class WordSpec(_Strict):
 
 
 class FeaturesSpec(_Strict):
-    """TF-IDF over hashed n-grams: char n-grams, word n-grams, or the union of both."""
+    """TF-IDF over hashed n-grams: char n-grams, word n-grams, or the union of both, and optionally a title block."""
 
     kind: Literal["char", "word", "union"] = "char"
     char: CharSpec = Field(default_factory=CharSpec)
@@ -175,6 +175,10 @@ class FeaturesSpec(_Strict):
     max_df: float = Field(default=1.0, gt=0, le=1)
     max_features: Optional[int] = Field(default=None, gt=0)
     sublinear_tf: bool = True
+    title_weight: float = Field(
+        default=0.0, ge=0, le=10,
+        description="a block of char n-grams of the text's first line (the title, in every corpus reader and "
+                    "page) beside the body's, its idf multiplied by this weight; 0 = no title block")
 
 
 TaskSpec.model_rebuild()  # its per-task normalize / features are defined below it

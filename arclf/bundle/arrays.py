@@ -19,21 +19,22 @@ from arclf.models.scores import linear_proba, sigmoid, softmax, two_columns
 __all__ = ["ArrayPredictor", "feature_blocks"]
 
 
-def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int]]:
-    """``[(analyzer, (min_n, max_n), n_features, column offset), ...]`` of a resolved ``features`` config.
+def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int, bool]]:
+    """``[(analyzer, (min_n, max_n), n_features, column offset, first line only), ...]`` of a resolved ``features`` config.
 
-    A ``union`` is char n-grams in columns ``[0, n)`` then word n-grams in ``[n, 2n)``, as
-    :func:`arclf.features.hashing.build_features` lays them out.
+    Blocks of ``n`` columns as :func:`arclf.features.hashing.build_features` lays them out: char
+    n-grams (kinds char and union), word n-grams (word and union), then the first line's char
+    n-grams when ``title_weight`` is above 0 (absent from bundles older than it: no title block).
     """
     n = int(features["n_features"])
     char = (features["char"]["analyzer"], tuple(features["char"]["ngram_range"]), n)
     word = ("word", tuple(features["word"]["ngram_range"]), n)
     kind = features["kind"]
-    if kind == "char":
-        return [(*char, 0)]
-    if kind == "word":
-        return [(*word, 0)]
-    return [(*char, 0), (*word, n)]
+    blocks = [char] if kind == "char" else [word] if kind == "word" else [char, word]
+    out = [(*block, k * n, False) for k, block in enumerate(blocks)]
+    if features.get("title_weight", 0) > 0:
+        out.append((*char, len(blocks) * n, True))
+    return out
 
 
 #: Non-zeros scored at a time by :meth:`ArrayPredictor._decision` (memory: about 100 bytes each).
@@ -81,13 +82,14 @@ class ArrayPredictor:
 
         docs = [normalize_text(t, steps) for t in texts]
         parts = []
-        for analyzer, (lo, hi), n_features, offset in blocks:
-            indptr, indices, data = count_ngrams(docs, analyzer, lo, hi, n_features, np.float32)
+        for analyzer, (lo, hi), n_features, offset, first_line in blocks:
+            block_docs = [d.partition("\n")[0] for d in docs] if first_line else docs
+            indptr, indices, data = count_ngrams(block_docs, analyzer, lo, hi, n_features, np.float32)
             parts.append((np.asarray(indptr, np.int64), np.asarray(indices, np.int64) + offset, np.asarray(data)))
         if len(parts) == 1:
             return parts[0]
         # interleave the blocks row by row (each block's columns are above the previous one's)
-        counts = np.diff(parts[0][0]) + np.diff(parts[1][0])
+        counts = sum(np.diff(p[0]) for p in parts)
         indptr = np.concatenate([[0], np.cumsum(counts)])
         order = np.argsort(np.concatenate([np.repeat(np.arange(len(texts)), np.diff(p[0])) for p in parts]), kind="stable")
         indices = np.concatenate([p[1] for p in parts])[order]

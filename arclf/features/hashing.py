@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from arclf.features.analyzers import _ANALYZE, count_ngrams
 
-__all__ = ["HashingNgramVectorizer", "build_features"]
+__all__ = ["HashingNgramVectorizer", "block_weights", "build_features"]
 
 _ANALYZERS = ("char_wb", "char", "word")
 _FLOATS = (np.float32, np.float64)
@@ -74,6 +74,9 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
         Lowercase documents first (arclf's normalizer usually already did).
     dtype : {np.float32, np.float64}, default=np.float32
         Dtype of the counts.
+    first_line : bool, default=False
+        Count only each document's first line (up to the first ``"\\n"``): its title, as every
+        arclf corpus reader and page puts it (:func:`arclf.corpus.schema.join_text`).
 
     Attributes
     ----------
@@ -88,12 +91,13 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, analyzer="char_wb", ngram_range=(2, 5), n_features=2**22, lowercase=False,
-                 dtype=np.float32):
+                 dtype=np.float32, first_line=False):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.n_features = n_features
         self.lowercase = lowercase
         self.dtype = dtype
+        self.first_line = first_line
 
     def _validate(self):
         if self.analyzer not in _ANALYZERS:
@@ -162,6 +166,8 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         min_n, max_n = self._validate()
         docs = _check_docs(X)
+        if self.first_line:
+            docs = [doc.partition("\n")[0] for doc in docs]
         if self.lowercase:
             docs = [doc.lower() for doc in docs]
 
@@ -191,6 +197,8 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
         from arclf.features.kernels import hash_ngram
 
         min_n, max_n = self._validate()
+        if self.first_line:
+            doc = doc.partition("\n")[0]
         if self.lowercase:
             doc = doc.lower()
         grams = _ANALYZE[self.analyzer](doc, min_n, max_n)
@@ -220,21 +228,37 @@ def build_features(spec):
     ----------
     spec : arclf.config.FeaturesSpec
         ``kind`` (char, word or union), ``char.analyzer``, ``char.ngram_range``,
-        ``word.ngram_range`` and ``n_features``.
+        ``word.ngram_range``, ``n_features`` and ``title_weight``.
 
     Returns
     -------
     HashingNgramVectorizer or FeatureUnion
-        For ``union``: ``FeatureUnion([("char", ...), ("word", ...)])``, whose output has
-        ``2 * n_features`` columns: char n-grams in ``[0, n_features)``, word n-grams in
-        ``[n_features, 2 * n_features)``.
+        Blocks of ``n_features`` columns each, in this order: char n-grams (kinds char and
+        union), word n-grams (kinds word and union), then, when ``title_weight > 0``, the
+        char n-grams of the first line (``first_line=True``). One block is a bare vectorizer;
+        more are a ``FeatureUnion`` named ``char``, ``word``, ``title``.
     """
-    char = HashingNgramVectorizer(analyzer=spec.char.analyzer, ngram_range=tuple(spec.char.ngram_range),
-                                  n_features=spec.n_features)
-    word = HashingNgramVectorizer(analyzer="word", ngram_range=tuple(spec.word.ngram_range),
-                                  n_features=spec.n_features)
-    if spec.kind == "char":
-        return char
-    if spec.kind == "word":
-        return word
-    return FeatureUnion([("char", char), ("word", word)])
+    n = spec.n_features
+    blocks = []
+    if spec.kind in ("char", "union"):
+        blocks.append(("char", HashingNgramVectorizer(analyzer=spec.char.analyzer,
+                                                      ngram_range=tuple(spec.char.ngram_range), n_features=n)))
+    if spec.kind in ("word", "union"):
+        blocks.append(("word", HashingNgramVectorizer(analyzer="word", ngram_range=tuple(spec.word.ngram_range),
+                                                      n_features=n)))
+    if spec.title_weight > 0:
+        blocks.append(("title", HashingNgramVectorizer(analyzer=spec.char.analyzer,
+                                                       ngram_range=tuple(spec.char.ngram_range), n_features=n,
+                                                       first_line=True)))
+    return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)
+
+
+def block_weights(spec) -> tuple[float, ...] | None:
+    """Each block's weight in the layout of :func:`build_features`, or None when all are 1.
+
+    The title block weighs ``spec.title_weight``, every other block 1. :class:`arclf.features.tfidf.HashedTfidf`
+    multiplies each block's idf by its weight.
+    """
+    if spec.title_weight <= 0:
+        return None
+    return (1.0,) * (2 if spec.kind == "union" else 1) + (float(spec.title_weight),)

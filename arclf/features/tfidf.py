@@ -87,13 +87,21 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         when their dtypes match (the input is then unusable). :func:`arclf.models.pipeline.build_pipeline`
         sets it, since there the input is the vectorizer's own intermediate counts: a fit
         then holds one matrix instead of counts and TF-IDF side by side.
+    block_weights : tuple of float, default=None
+        The hash columns as consecutive blocks of ``block_size`` columns (the layout of
+        :func:`arclf.features.hashing.build_features`: char, word, title); ``fit`` multiplies
+        the idf of block ``k``'s columns by ``block_weights[k]``, so a block's share of each
+        normalized row grows or shrinks with it (rows are still normalized once, over all
+        blocks). None: every weight 1.
+    block_size : int, default=None
+        Hash columns per block; required with ``block_weights``.
 
     Attributes
     ----------
     columns_ : ndarray of shape (n_kept,), dtype int32 or int64
         The kept input (hash) columns, increasing; output column ``j`` is ``columns_[j]``.
     idf_ : ndarray of shape (n_kept,), dtype float32
-        Idf of each kept column.
+        Idf of each kept column (times its block's weight).
     n_features_in_ : int
         Number of input columns (``n_features``; twice that for a char+word union).
 
@@ -111,7 +119,7 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, min_df=2, max_df=1.0, max_features=None, sublinear_tf=True, norm="l2",
-                 smooth_idf=True, dtype=np.float32, copy=True):
+                 smooth_idf=True, dtype=np.float32, copy=True, block_weights=None, block_size=None):
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features
@@ -120,6 +128,8 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         self.smooth_idf = smooth_idf
         self.dtype = dtype
         self.copy = copy
+        self.block_weights = block_weights
+        self.block_size = block_size
 
     def _validate(self):
         for name in ("min_df", "max_df"):
@@ -135,8 +145,14 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         if self.norm not in _NORMS:
             raise ValueError(f"norm={self.norm!r}: expected 'l2', 'l1' or None")
         check_float_dtype(self.dtype, "HashedTfidf")
+        bw = self.block_weights
+        if bw is not None and (not len(bw) or not all(isinstance(w, numbers.Real) and w > 0 for w in bw)):
+            raise ValueError(f"block_weights={bw!r}: expected None or a non-empty sequence of numbers > 0")
+        bs = self.block_size
+        if bw is not None and (not isinstance(bs, numbers.Integral) or isinstance(bs, bool) or bs < 1):
+            raise ValueError(f"block_size={bs!r}: block_weights need the hash columns per block, an int >= 1")
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, hash_columns=None):
         """Learn the kept columns and their idf from training counts.
 
         Parameters
@@ -145,6 +161,10 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
             Non-negative counts, e.g. from :class:`HashingNgramVectorizer`.
         y : None
             Ignored.
+        hash_columns : array-like of int, shape (n_features,), optional
+            The featurizer's hash column of each column of ``X`` when ``X`` is a compacted
+            matrix (:func:`arclf.models.solver.compact_columns`); ``block_weights`` are looked
+            up by it. None: ``X``'s columns are the hash columns.
 
         Returns
         -------
@@ -159,9 +179,10 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         X = _check_counts(X)
         n_samples, n_features = X.shape
         df = _column_sums(X.indices, None, n_features)
-        return self.fit_document_frequencies(df, n_samples, functools.partial(_column_sums, X.indices, X.data, n_features))
+        return self.fit_document_frequencies(df, n_samples, functools.partial(_column_sums, X.indices, X.data, n_features),
+                                             hash_columns=hash_columns)
 
-    def fit_document_frequencies(self, df, n_samples: int, total=None):
+    def fit_document_frequencies(self, df, n_samples: int, total=None, hash_columns=None):
         """Fit from document frequencies instead of a count matrix.
 
         The training loop uses this to fit on rows of a shared matrix without copying them.
@@ -174,6 +195,8 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
             Number of training rows.
         total : callable () -> ndarray of shape (n_features,), optional
             Each column's total count; called only for ``max_features`` (required then).
+        hash_columns : array-like of int, shape (n_features,), optional
+            As in :meth:`fit`.
 
         Returns
         -------
@@ -200,10 +223,25 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         kept_df = df[keep].astype(np.float64)
         smooth = int(bool(self.smooth_idf))
         self.columns_ = keep.astype(np.int32 if n_features <= 2**31 else np.int64)
-        self.idf_ = (np.log((n_samples + smooth) / (kept_df + smooth)) + 1.0).astype(np.float32)
+        idf = np.log((n_samples + smooth) / (kept_df + smooth)) + 1.0
+        if self.block_weights is not None:
+            idf *= self._block_weight(keep, n_features, hash_columns)
+        self.idf_ = idf.astype(np.float32)
         self.n_features_in_ = int(n_features)
         self._index = None
         return self
+
+    def _block_weight(self, keep, n_features: int, hash_columns) -> np.ndarray:
+        """The block weight of each kept input column."""
+        if hash_columns is not None:
+            hash_columns = np.asarray(hash_columns)
+            if hash_columns.shape != (n_features,):
+                raise ValueError(f"hash_columns has shape {hash_columns.shape}, expected ({n_features},)")
+        block = (keep if hash_columns is None else hash_columns[keep]) // self.block_size
+        if len(block) and block.max() >= len(self.block_weights):
+            raise ValueError(f"hash column {int(block.max()) * self.block_size} lies past the "
+                             f"{len(self.block_weights)} blocks of {self.block_size} columns of block_weights")
+        return np.asarray(self.block_weights, dtype=np.float64)[block]
 
     def _column_index(self):
         # bitmap index of the kept columns for the kernels; built on first use, never pickled
@@ -282,10 +320,10 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         pos[pos == len(self.columns_)] = 0
         return np.where(self.columns_[pos] == cols, pos, -1)
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, hash_columns=None):
         """Fit on ``X`` and return its TF-IDF rows (see :meth:`fit`, :meth:`transform`)."""
         X = _check_counts(X)
-        return self.fit(X).transform(X)
+        return self.fit(X, hash_columns=hash_columns).transform(X)
 
     @classmethod
     def from_arrays(cls, columns, idf, n_features_in: int, **params) -> "HashedTfidf":
@@ -392,7 +430,8 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
 
 
 def build_tfidf(spec) -> HashedTfidf:
-    """The :class:`HashedTfidf` of a features config (``min_df``, ``max_df``, ``max_features``, ``sublinear_tf``).
+    """The :class:`HashedTfidf` of a features config (``min_df``, ``max_df``, ``max_features``, ``sublinear_tf``,
+    and the title block's weight, :func:`arclf.features.hashing.block_weights`).
 
     Parameters
     ----------
@@ -403,5 +442,8 @@ def build_tfidf(spec) -> HashedTfidf:
     HashedTfidf
         Not fitted.
     """
+    from arclf.features.hashing import block_weights
+
     return HashedTfidf(min_df=spec.min_df, max_df=spec.max_df, max_features=spec.max_features,
-                       sublinear_tf=spec.sublinear_tf)
+                       sublinear_tf=spec.sublinear_tf, block_weights=block_weights(spec),
+                       block_size=spec.n_features if spec.title_weight > 0 else None)

@@ -595,7 +595,7 @@ def _l2_row_scale(indptr, indices, data, lut, use_lut, rows, col_scale, out):
         out[r] = 1.0 / np.sqrt(s) if s > 0.0 else 0.0
 
 
-def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
+def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None, hash_columns=None):
     """Fit ``tfidf`` (an unfitted :class:`arclf.features.tfidf.HashedTfidf`) on ``rows`` of ``X`` without copying X.
 
     ``X`` holds ``uint16`` counts weighted by ``tf_table`` (:func:`tf_table` of ``sublinear``),
@@ -603,6 +603,8 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
     Returns ``(col_scale, row_scale)``: idf per hash column (0 where pruned) and the
     inverse L2 norm of every row in ``rows`` and ``score_rows``, so that
     ``tf(X[r, j]) * col_scale[j] * row_scale[r]`` equals ``tfidf.transform`` of the counts.
+    ``hash_columns`` (the hash column of each column of a compacted ``X``) goes to
+    :meth:`HashedTfidf.fit_document_frequencies` for its block weights.
     """
     indptr, indices, data, lut, use_lut = _csr_parts(X, tf_table)
     rows = np.asarray(rows, np.int64)
@@ -615,7 +617,7 @@ def scaled_tfidf(X, rows, score_rows, tfidf, *, sublinear: bool, tf_table=None):
         _total_rows(indptr, indices, data, rows, bool(sublinear) and not use_lut, out)
         return out
 
-    tfidf.fit_document_frequencies(df, len(rows), total)
+    tfidf.fit_document_frequencies(df, len(rows), total, hash_columns=hash_columns)
     col_scale = np.zeros(X.shape[1], np.float32)
     col_scale[tfidf.columns_] = tfidf.idf_
     row_scale = np.zeros(X.shape[0], np.float32)

@@ -14,7 +14,8 @@ from arclf.evaluation.folds import Fold, fold_fingerprint, fold_metrics, make_fo
 from arclf.models.solver import softmax_decision, tf_table
 from arclf.training.dataset import Progress, release_free_memory
 
-__all__ = ["uses_shared_counts", "fit_svm_scaled", "fit_fold", "fit_fold_task", "cross_validate_task", "fit_final", "to_hash_space"]
+__all__ = ["uses_shared_counts", "fit_svm_scaled", "fit_fold", "fit_fold_task", "cross_validate_task", "fit_final", "hash_columns_param",
+           "to_hash_space"]
 
 
 def uses_shared_counts(cfg: Config) -> bool:
@@ -40,7 +41,8 @@ def fit_svm_scaled(cfg: Config, X, train_rows, y_train, score_rows, column_ids=N
     spec = cfg.classifier
     tfidf = build_tfidf(cfg.features)
     table = tf_table(cfg.features.sublinear_tf)
-    col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table)
+    col_scale, row_scale = scaled_tfidf(X, train_rows, score_rows, tfidf, sublinear=cfg.features.sublinear_tf, tf_table=table,
+                                        hash_columns=column_ids)
     classes, y_index = np.unique(y_train, return_inverse=True)
     targets, n_problems = ovr_targets(y_index, len(classes))
     fit = fit_ovr_nb_scaled if spec.nb_scale else fit_ovr_scaled
@@ -76,7 +78,7 @@ def fit_fold(cfg: Config, X, rows, y, fold: Fold, calibrate: bool, column_ids=No
     head = build_head(cfg)
     if calibrate:  # fit the raw margin classifier; probabilities come from cross-fitted calibration
         head.steps[-1] = ("clf", CLASSIFIERS[cfg.classifier.kind](cfg.classifier, cfg.seed))
-    head.fit(X[train_rows], y[fold.train])
+    head.fit(X[train_rows], y[fold.train], **hash_columns_param(column_ids))
     clf = head.named_steps["clf"]
     scores = None
     if len(test_rows):
@@ -249,15 +251,20 @@ def _oof_predictions(cfg: Config, y, labels, folds, fold_scores, calibrate: bool
     return oof_scores, proba, np.asarray(labels, dtype=object)[proba.argmax(axis=1)], fold_of_row, calibrator
 
 
-def fit_final(cfg: Config, X, rows, y):
+def fit_final(cfg: Config, X, rows, y, column_ids=None):
     """Fit a head on all rows without cross-validation (``--no-cv``).
 
     A margin classifier is wrapped in :class:`CalibratedLinear`, which calibrates on its own
-    inner folds.
+    inner folds. ``column_ids``: the hash column of each column of a compacted ``X``.
     """
     from arclf.models.pipeline import build_head
 
-    return build_head(cfg).fit(X[rows], y)
+    return build_head(cfg).fit(X[rows], y, **hash_columns_param(column_ids))
+
+
+def hash_columns_param(column_ids) -> dict:
+    """The fit parameter that tells a head's TF-IDF step the hash column of each compacted column."""
+    return {} if column_ids is None else {"tfidf__hash_columns": np.asarray(column_ids)}
 
 
 def to_hash_space(head, kept: np.ndarray, n_hash: int):

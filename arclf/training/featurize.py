@@ -19,6 +19,8 @@ def ngram_bound(length: int, cfg: Config) -> int:
         bound += (f.char.ngram_range[1] - f.char.ngram_range[0] + 1) * (3 * length + 2)
     if f.kind in ("word", "union"):
         bound += (f.word.ngram_range[1] - f.word.ngram_range[0] + 1) * (length + 1)
+    if f.title_weight > 0:  # the first line's char n-grams: bounded as if it were the whole text
+        bound += (f.char.ngram_range[1] - f.char.ngram_range[0] + 1) * (3 * length + 2)
     return bound
 
 

@@ -18,7 +18,7 @@ __all__ = ["MIN_CLASSES", "simulate_unseen", "fit_novelty_detector"]
 MIN_CLASSES = 4
 
 
-def simulate_unseen(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.ndarray, *,
+def simulate_unseen(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.ndarray, column_ids=None, *,
                     max_rows: int = 20000) -> tuple[np.ndarray, np.ndarray]:
     """Score features of rows scored by models that never saw their class, and of rows whose class they saw.
 
@@ -30,6 +30,8 @@ def simulate_unseen(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.
         The shared ``uint16`` counts of every loaded row.
     rows : ndarray of int, shape (n,)
         The task's rows of ``X``; ``y`` and ``groups`` (duplicate groups) align with it.
+    column_ids : ndarray of int, optional
+        The hash column of each column of a compacted ``X`` (:func:`arclf.models.solver.compact_columns`).
     max_rows : int, default=20000
         At most this many rows on each side (training cost grows with it).
 
@@ -59,14 +61,14 @@ def simulate_unseen(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.
 
     def one(c):
         train = np.sort(a[y[a] != c])
-        _, _, scores = fit_svm_scaled(cfg, X, rows[train], y[train], rows[b])
+        _, _, scores = fit_svm_scaled(cfg, X, rows[train], y[train], rows[b], column_ids)
         return score_features(scores), y[b] == c
 
     parts = Parallel(n_jobs=cfg.cv.n_jobs, backend="threading")(delayed(one)(c) for c in classes)
     return np.vstack([f for f, _ in parts]), np.concatenate([u for _, u in parts])
 
 
-def fit_novelty_detector(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict:
+def fit_novelty_detector(cfg: Config, X, rows: np.ndarray, y: np.ndarray, groups: np.ndarray, column_ids=None) -> dict:
     """:func:`simulate_unseen`, then :func:`arclf.evaluation.novelty.fit_detector`: the detector as plain arrays."""
-    features, unseen = simulate_unseen(cfg, X, rows, y, groups)
+    features, unseen = simulate_unseen(cfg, X, rows, y, groups, column_ids)
     return fit_detector(features, unseen, seed=cfg.seed)

@@ -174,7 +174,7 @@ def _train(cfg: Config, *, data_dir, output_dir, cv: bool, save: bool, use_cache
                     detector = None
                     if task.abstain_by == "novelty" and len(entry["labels"]) >= MIN_CLASSES:
                         with mon.stage(f"novelty:{task.name}"):
-                            detector = fit_novelty_detector(gcfg, X, rows, y, dup_groups[rows])
+                            detector = fit_novelty_detector(gcfg, X, rows, y, dup_groups[rows], kept)
                     abstention[task.name] = entry["abstention"] = _abstention(oofs[task.name], entry["labels"], task.abstain,
                                                                               decision, detector)
             heads[task.name] = to_hash_space(head, kept, n_hash)
@@ -234,7 +234,7 @@ def _fit_task(cfg: Config, X, rows, y, cols, groups, kept, name: str, run_cv: bo
     """The task's model on all its rows and, with ``run_cv``, its ``(cv block, folds, out-of-fold frame)``."""
     if not run_cv:
         progress(f"fit {name}", 0, 1)
-        head = fit_final(cfg, X, rows, y)
+        head = fit_final(cfg, X, rows, y, kept)
         progress(f"fit {name}", 1, 1)
         return head, None
     sources = [cols["source"][i] for i in rows]

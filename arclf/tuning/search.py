@@ -170,7 +170,7 @@ def estimate_model_mb(cfg: Config, n_columns: int, n_classes: int, rows_fitted: 
     """
     array_bundle = cfg.classifier.kind == "linear_svm" and cfg.classifier.class_weight is None
     weights = n_classes if n_classes > 2 else 1
-    blocks = 2 if cfg.features.kind == "union" else 1
+    blocks = (2 if cfg.features.kind == "union" else 1) + (cfg.features.title_weight > 0)
     columns = min(n_columns * math.sqrt(max(rows_all, 1) / max(rows_fitted, 1)), cfg.features.n_features * blocks)
     return columns * (12 + weights * (4 if array_bundle else 8)) / 1e6
 
@@ -183,12 +183,13 @@ def _predict(classes, scores) -> np.ndarray:
     return classes[scores.argmax(axis=1)]
 
 
-def _fit_and_score(cfg: Config, X, y, fold: Fold, metric: str):
+def _fit_and_score(cfg: Config, X, y, fold: Fold, metric: str, column_ids=None):
     """Fit one candidate on a fold's training rows; ``(metric, predictions, scores, classes, kept columns, seconds)``."""
     from arclf.models.pipeline import needs_calibration
     from arclf.training.cv import fit_fold
 
-    head, classes, scores, seconds = fit_fold(cfg, X, np.arange(X.shape[0]), y, fold, needs_calibration(cfg.classifier))
+    head, classes, scores, seconds = fit_fold(cfg, X, np.arange(X.shape[0]), y, fold, needs_calibration(cfg.classifier),
+                                              column_ids)
     pred = _predict(classes, scores)
     labels = sorted(set(y))
     value = fold_metrics(list(y[fold.test]), list(pred), labels)[metric]
@@ -357,14 +358,14 @@ def run_search(data: SearchData, candidates: list, spec: SearchSpec, *, end: flo
                 stores[key] = store
                 t0 = time.perf_counter()
                 need_float = any(not uses_shared_counts(c.cfg) for c in group)
-                X, Xf, _ = rung_matrices(store, rows, need_float)
+                X, Xf, column_ids = rung_matrices(store, rows, need_float)
                 costs.record_featurize(unseen, time.perf_counter() - t0)
 
                 def job(cand, fold):
                     if out_of_time(costs.fold_seconds(cand, rung.index, len(fold.train))):
                         return cand, fold, None
                     return cand, fold, _fit_and_score(cand.cfg, X if uses_shared_counts(cand.cfg) else Xf, y, fold,
-                                                      spec.metric)
+                                                      spec.metric, column_ids)
 
                 parallel = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")
                 for cand, fold, res in parallel(delayed(job)(c, f) for c in group for f in folds):
@@ -445,12 +446,12 @@ def holdout_score(cfg: Config, data: SearchData, metric: str, store: FeatureStor
     store = store or FeatureStore(cfg, data.texts)
     rows = np.concatenate([data.selection, data.holdout])
     shared = uses_shared_counts(cfg)
-    X, Xf, _ = rung_matrices(store, rows, not shared, need_counts=shared, release=release)
+    X, Xf, column_ids = rung_matrices(store, rows, not shared, need_counts=shared, release=release)
     y = data.y[rows]
     n_sel = len(data.selection)
     fold = Fold(0, np.arange(n_sel), np.arange(n_sel, len(rows)))
     start = time.perf_counter()
-    value, pred, _, classes, kept, seconds = _fit_and_score(cfg, X if Xf is None else Xf, y, fold, metric)
+    value, pred, _, classes, kept, seconds = _fit_and_score(cfg, X if Xf is None else Xf, y, fold, metric, column_ids)
     labels = sorted(set(y))
     m = fold_metrics(list(y[fold.test]), list(pred), labels)
     return {"value": float(value), "metric": metric, "metrics": {k: m[k] for k in ("accuracy", "macro_f1", "weighted_f1")},

@@ -77,12 +77,12 @@ class FeatureStore:
 
 def rung_matrices(store: FeatureStore, rows: np.ndarray, need_float: bool, *, need_counts: bool = True,
                   release: bool = False):
-    """The matrices a rung's fits read: ``(uint16 counts or None, float32 counts or None, document frequency)``.
+    """The matrices a rung's fits read: ``(uint16 counts or None, float32 counts or None, hash column of each column)``.
 
     Columns are the hashed columns present in ``rows``, numbered by decreasing document
     frequency (:func:`arclf.models.solver.compact_columns`); the shared-count linear SVM reads
     the ``uint16`` matrix (``need_counts``), scikit-learn heads the ``float32`` one
-    (``need_float``). ``document frequency`` gives, per column, the rows it occurs in. With
+    (``need_float``). The hash columns let TF-IDF weigh each feature block (``title_weight``). With
     ``release``, the store forgets its counts once these are made (the last use of a setting).
     """
     import scipy.sparse as sp
@@ -93,12 +93,11 @@ def rung_matrices(store: FeatureStore, rows: np.ndarray, need_float: bool, *, ne
     if release:
         store.X_, store.n_featurized_ = None, 0
         store.where_.fill(-1)
-    X, _ = compact_columns(counts, 1, by_frequency=True)
+    X, kept = compact_columns(counts, 1, by_frequency=True)
     del counts
-    df = np.bincount(X.indices, minlength=X.shape[1])
     Xf = None
     if need_float:
         Xf = sp.csr_matrix((X.data.astype(np.float32), X.indices if not need_counts else X.indices.copy(),
                             X.indptr if not need_counts else X.indptr.copy()), shape=X.shape)
         Xf.sort_indices()
-    return (X if need_counts else None), Xf, df
+    return (X if need_counts else None), Xf, kept

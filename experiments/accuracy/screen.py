@@ -58,6 +58,7 @@ BLOCKS = {  # name -> (source, analyzer, ngram_range)
     "w13": ("text", "word", (1, 3)),
     "t25": ("title", "char_wb", (2, 5)),
     "tw12": ("title", "word", (1, 2)),
+    "h25": ("headline", "char_wb", (2, 5)),  # the text's first line, as arclf's features.headline reads it
 }
 
 
@@ -69,7 +70,8 @@ def counts(name, data, cache: Path):
     from arclf.features.normalizer import ArabicNormalizer
 
     src, analyzer, rng = BLOCKS[name]
-    docs = ArabicNormalizer().fit_transform(data["texts"] if src == "text" else data["titles"])
+    source = {"text": data["texts"], "title": data["titles"], "headline": [t.split("\n", 1)[0] for t in data["texts"]]}
+    docs = ArabicNormalizer().fit_transform(source[src])
     X = HashingNgramVectorizer(analyzer=analyzer, ngram_range=rng, n_features=2**22).fit_transform(docs)
     X = sp.csr_matrix(X, dtype=np.float32)
     sp.save_npz(path, X, compressed=False)
@@ -208,6 +210,9 @@ def variants():
     for w in (1.0, 0.7, 0.5):
         V[f"idf-union cwb25+w12 w={w}"] = idf_union(["cwb25", "w12"], [1.0, w])
     V["idf-union cwb25+t25 w=0.5"] = idf_union(["cwb25", "t25"], [1.0, 0.5])
+    V["cwb25+h25 w=0.5"] = union(["cwb25", "h25"], [1.0, 0.5])
+    for w in (0.5, 1.0, 1.5, 2.0, 3.0):
+        V[f"idf-union cwb25+h25 w={w}"] = idf_union(["cwb25", "h25"], [1.0, w])
 
     def sklearn_reference(get, tr, te, ytr):
         """The benchmark's scikit-learn row: TfidfVectorizer(char_wb, 2-5, min_df 2, sublinear) + LinearSVC() on raw text."""

@@ -10,6 +10,7 @@ the test rows in a process of its own, so that imports, compiled code and memory
 shared:
 
 ``arclf``             ``build_pipeline`` of ``configs/ant-sections.yaml``, ``classifier.calibration=none``
+``arclf no title``    the same with ``features.title_weight=0``: the default before issue 12
 ``arclf calibrated``  the same with its default calibrated probabilities (what ``arclf train`` ships)
 ``sklearn``           ``TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), min_df=2,
                       sublinear_tf=True)`` + ``LinearSVC()``: the reference pipeline of the issue
@@ -49,7 +50,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "configs" / "ant-sections.yaml"
-SYSTEMS = ("arclf", "arclf calibrated", "sklearn", "fastText", "fastText thread=10", "fastText autotuned", "vocab")
+SYSTEMS = ("arclf", "arclf no title", "arclf calibrated", "sklearn", "fastText", "fastText thread=10", "fastText autotuned", "vocab")
 SINGLE_RUN = {"fastText autotuned"}  # its fit time is the budget we give it: not a speed figure
 LONG_FIT_SECONDS = 60.0
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -109,10 +110,10 @@ def file_mb(path: Path) -> float:
 # predicts the test rows; it returns fit/predict times, predictions and the model size.
 
 
-def _arclf_config(calibrated: bool):
+def _arclf_config(calibrated: bool, overrides=()):
     from arclf.config import load_config
 
-    return load_config(CONFIG, None if calibrated else ["classifier.calibration=none"])
+    return load_config(CONFIG, [*([] if calibrated else ["classifier.calibration=none"]), *overrides])
 
 
 def _fit_predict_pipeline(pipe, data, work: Path, opts) -> dict:
@@ -128,14 +129,19 @@ def _fit_predict_pipeline(pipe, data, work: Path, opts) -> dict:
     return out
 
 
-def run_arclf(data, work: Path, opts, *, calibrated=False) -> dict:
-    """arclf's four-step pipeline (normalize, hashed char n-grams, TF-IDF, LinearSVM)."""
+def run_arclf(data, work: Path, opts, *, calibrated=False, overrides=()) -> dict:
+    """arclf's four-step pipeline (normalize, hashed char n-grams and the title block, TF-IDF, LinearSVM)."""
     from arclf.models.pipeline import build_pipeline
 
-    pipe = build_pipeline(_arclf_config(calibrated))
+    pipe = build_pipeline(_arclf_config(calibrated, overrides))
     out = _fit_predict_pipeline(pipe, data, work, opts)
     out["n_features"] = len(pipe.named_steps["tfidf"].columns_)
     return out
+
+
+def run_arclf_no_title(data, work: Path, opts) -> dict:
+    """arclf's default before issue 12 (no title block): ``features.title_weight=0``."""
+    return run_arclf(data, work, opts, overrides=["features.title_weight=0"])
 
 
 def run_arclf_calibrated(data, work: Path, opts) -> dict:
@@ -262,7 +268,7 @@ def run_fasttext_autotuned(data, work: Path, opts) -> dict:
     raise RuntimeError(f"fastText autotune failed twice: {failed}")
 
 
-RUNNERS = {"arclf": run_arclf, "arclf calibrated": run_arclf_calibrated, "sklearn": run_sklearn,
+RUNNERS = {"arclf": run_arclf, "arclf no title": run_arclf_no_title, "arclf calibrated": run_arclf_calibrated, "sklearn": run_sklearn,
            "fastText": run_fasttext, "fastText thread=10": run_fasttext_full_init,
            "fastText autotuned": run_fasttext_autotuned, "vocab": run_vocab}
 
@@ -417,8 +423,8 @@ def hashing_check(hashed: dict, vocab: dict, y_test) -> dict:
             "vocab_ngrams": n_vocab, "vocab_hash_columns": n_cols, "columns_lost_to_collisions": 1 - n_cols / n_vocab}
 
 
-TABLE_ROWS = ("arclf", "arclf calibrated", "sklearn", "fastText", "fastText thread=10", "fastText autotuned")
-FIT_THREADS = {"arclf": "2 (n-gram counting), 1 (SVM)", "arclf calibrated": "2 (n-gram counting), 1 (SVM)", "sklearn": "1"}
+TABLE_ROWS = ("arclf", "arclf no title", "arclf calibrated", "sklearn", "fastText", "fastText thread=10", "fastText autotuned")
+FIT_THREADS = {"arclf": "2 (n-gram counting), 1 (SVM)", "arclf no title": "2 (n-gram counting), 1 (SVM)", "arclf calibrated": "2 (n-gram counting), 1 (SVM)", "sklearn": "1"}
 
 
 def markdown(res: dict) -> str:

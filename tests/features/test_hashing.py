@@ -429,7 +429,8 @@ def test_build_features_from_config(corpus, kind, width):
         assert (X[:, 2**16:] != word.transform(docs)).nnz == 0
     tfidf = build_tfidf(spec)
     assert tfidf.get_params() == {"min_df": 1, "max_df": 0.9, "max_features": 5000, "sublinear_tf": False,
-                                  "norm": "l2", "smooth_idf": True, "dtype": np.float32, "copy": True}
+                                  "norm": "l2", "smooth_idf": True, "dtype": np.float32, "copy": True,
+                                  "block_weights": None, "block_size": None}
     out = tfidf.fit(X).transform(X)
     assert tfidf.n_features_in_ == width and out.shape == (20, len(tfidf.columns_)) <= (20, 5000)
     assert out.has_sorted_indices

@@ -206,16 +206,18 @@ def test_public_api_names_stay_functions():
     assert t.__module__ == "arclf.training.trainer" and p.__module__ == "arclf.prediction.predictor"
 
 
-def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, monkeypatch, tmp_path):
+@pytest.mark.parametrize("extra", [[], ["features.title_weight=2"]], ids=["char", "title-block"])
+def test_uncalibrated_svm_folds_score_like_the_scikit_learn_head(corpora_dir, monkeypatch, tmp_path, extra):
     """With calibration: none, the shared-count path gives the out-of-fold probabilities that
-    fitting each fold's scikit-learn head on copied counts gives (softmax of the decision values)."""
+    fitting each fold's scikit-learn head on copied counts gives (softmax of the decision values);
+    with a title block too, whose block weights both paths read through the compacted columns' hash ids."""
     import pandas as pd
 
     from arclf.training import cv as cv_mod, trainer as training
 
     from ..conftest import ROOT
 
-    overrides = ["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", "classifier.calibration=none"]
+    overrides = ["data.sample=600", "cv.folds=3", "tasks=[{name: topic}]", "classifier.calibration=none", *extra]
     oofs = []
     for scaled in (True, False):
         for module in (training, cv_mod):  # where the choice is made: pruning and each fold's fit
