@@ -76,7 +76,8 @@ class BundleInfo:
                 "config": {"name": cfg.get("name"), "seed": cfg.get("seed"), "corpora": corpora,
                            "sample": (cfg.get("data") or {}).get("sample"),
                            "features": f"{feats.get('kind')} n-grams, {feats.get('n_features')} hashed columns per block, "
-                                       f"min_df {feats.get('min_df')}, sublinear_tf {feats.get('sublinear_tf')}",
+                                       f"min_df {feats.get('min_df')}, sublinear_tf {feats.get('sublinear_tf')}"
+                                       + (f", title block weight {feats['title_weight']}" if feats.get("title_weight") else ""),
                            "classifier": f"{clf.get('kind')} (C {clf.get('C')}, alpha {clf.get('alpha')}, "
                                          f"calibration {clf.get('calibration')})",
                            "cv": (cfg.get("cv") or {}).get("scheme")},
