@@ -176,9 +176,17 @@ class FeaturesSpec(_Strict):
     max_features: Optional[int] = Field(default=None, gt=0)
     sublinear_tf: bool = True
     title_weight: float = Field(
-        default=0.0, ge=0, le=10,
-        description="a block of char n-grams of the text's first line (the title, in every corpus reader and "
-                    "page) beside the body's, its idf multiplied by this weight; 0 = no title block")
+        default=0.0, ge=0, le=10, allow_inf_nan=False,
+        description="a block of char n-grams of the text's first non-blank line (the title where the corpus or "
+                    "page has one; a one-line post is its own title) beside the body's, its idf multiplied by this "
+                    "weight; 0 = no title block")
+
+    @field_validator("title_weight", mode="before")
+    @classmethod
+    def _weight_not_bool(cls, v):
+        if isinstance(v, bool):  # YAML's true/false would pass as 1/0
+            raise ValueError(f"expected a number such as 2 (0 = no title block), got {str(v).lower()}")
+        return v
 
 
 TaskSpec.model_rebuild()  # its per-task normalize / features are defined below it
@@ -418,6 +426,8 @@ def _format_errors(exc: ValidationError, origin: str, short_data: bool = False) 
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling)"
+        elif err["type"] == "value_error" and ", got " in msg:  # our validator's own words say what it got
+            msg = msg.removeprefix("Value error, ")
         elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)):
             msg = f"{msg}, got {err['input']!r}"
         lines.append(f"{loc}: {msg}" if loc else msg)

@@ -16,7 +16,7 @@ import numpy as np
 
 from arclf.models.scores import linear_proba, sigmoid, softmax, two_columns
 
-__all__ = ["ArrayPredictor", "feature_blocks"]
+__all__ = ["ArrayPredictor", "feature_blocks", "check_widths"]
 
 
 def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int, bool]]:
@@ -35,6 +35,21 @@ def feature_blocks(features: dict) -> list[tuple[str, tuple[int, int], int, int,
     if features.get("title_weight", 0) > 0:
         out.append((*char, len(blocks) * n, True))
     return out
+
+
+def check_widths(arrays: dict, settings: dict) -> None:
+    """Raise ValueError unless every task's TF-IDF was fitted on as many hash columns as its config's
+    feature blocks give (``settings``: task -> (steps, blocks, sublinear)).
+
+    A manifest whose features were edited after training (a title block taken away, another hash
+    size) would otherwise score with some blocks silently dropped, or fail deep inside scikit-learn.
+    The loaders turn the error into a one-line :class:`arclf.errors.BundleError`.
+    """
+    for name, task in arrays["tasks"].items():
+        width = sum(block[2] for block in settings[name][1])
+        if int(task["n_features_in"]) != width:
+            raise ValueError(f"task {name} was fitted on {task['n_features_in']} hash columns, but the features "
+                             f"of its config give {width}")
 
 
 #: Non-zeros scored at a time by :meth:`ArrayPredictor._decision` (memory: about 100 bytes each).
@@ -75,15 +90,16 @@ class ArrayPredictor:
                     bool(features["sublinear_tf"]))
 
         self._settings = {name: settings(name) for name in self.tasks}
+        check_widths(arrays, self._settings)
 
     def _counts(self, texts: list[str], steps: tuple, blocks: tuple):
-        from arclf.features.analyzers import count_ngrams
+        from arclf.features.analyzers import count_ngrams, first_line as title_line
         from arclf.text.normalize import normalize_text
 
         docs = [normalize_text(t, steps) for t in texts]
         parts = []
         for analyzer, (lo, hi), n_features, offset, first_line in blocks:
-            block_docs = [d.partition("\n")[0] for d in docs] if first_line else docs
+            block_docs = [title_line(d) for d in docs] if first_line else docs
             indptr, indices, data = count_ngrams(block_docs, analyzer, lo, hi, n_features, np.float32)
             parts.append((np.asarray(indptr, np.int64), np.asarray(indices, np.int64) + offset, np.asarray(data)))
         if len(parts) == 1:

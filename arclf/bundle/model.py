@@ -269,7 +269,10 @@ def _rebuild(arrays: dict) -> Bundle:
     from arclf.models.pipeline import build_featurizer
     from arclf.models.solver import LinearSVM
 
+    from arclf.bundle.arrays import ArrayPredictor
+
     cfg = parse_config(arrays["meta"]["config"])
+    ArrayPredictor(arrays)  # the checks of the array path: each task's width against its config's feature blocks
     featurizer = build_featurizer(cfg).fit([""])
     own = {}  # a featurizer per distinct per-task setting, shared by the tasks that have it
     for sub, names in cfg.featurizer_groups([n for n in arrays["tasks"] if any(t.name == n for t in cfg.tasks)]):

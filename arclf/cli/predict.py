@@ -147,6 +147,7 @@ def predict(
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always give the model's best label, even below its threshold."),
     text_column: str = typer.Option("text", "--text-column", help="CSV/TSV/Parquet inputs (one article per row): the text column."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/Parquet inputs: the id column (default: id, else file:row)."),
+    title_column: Optional[str] = typer.Option(None, "--title-column", help="CSV/TSV/Parquet inputs: a title column, put on the text's first line (as training tables' title_column)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring at once (-1: every core); the local engine only."),
     engine: Optional[str] = EngineOpt,
 ):
@@ -162,7 +163,8 @@ def predict(
         bundle, stdin = load_bundle(bundle), _rewindable(stdin)
     skipped = [] if skip_bad else None
     results = predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                           abstain=not no_abstain, text_column=text_column, id_column=id_column, jobs=jobs, engine=engine)
+                           abstain=not no_abstain, text_column=text_column, id_column=id_column, title_column=title_column, jobs=jobs,
+                           engine=engine)
     try:
         if format in ("jsonl", "csv") and not explain:  # written as they are scored: flat memory, output at once
             n, noted = _stream_predictions(results, format)

@@ -11,7 +11,21 @@ import collections
 
 import numpy as np
 
-__all__ = ["count_ngrams"]
+__all__ = ["count_ngrams", "first_line"]
+
+
+def first_line(doc: str) -> str:
+    """The first line of ``doc`` that holds more than whitespace: the title block's text.
+
+    Lines end at every boundary of ``str.splitlines`` (``\\n``, ``\\r``, ``\\r\\n``, U+2028, ...),
+    so a text reads the same whatever its line endings, and blank lines before the title are
+    skipped: the API, ``arclf serve`` and ``arclf predict`` (which strips its inputs) agree. A text
+    of one line is its own title. Returns ``""`` for a blank text.
+    """
+    for line in doc.splitlines():
+        if line.strip():
+            return line
+    return ""
 
 # Pure-Python analyzers, line for line scikit-learn's (sklearn.feature_extraction.text).
 

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
-from arclf.features.analyzers import _ANALYZE, count_ngrams
+from arclf.features.analyzers import _ANALYZE, count_ngrams, first_line
 
 __all__ = ["HashingNgramVectorizer", "block_weights", "build_features"]
 
@@ -75,8 +75,9 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
     dtype : {np.float32, np.float64}, default=np.float32
         Dtype of the counts.
     first_line : bool, default=False
-        Count only each document's first line (up to the first ``"\\n"``): its title, as every
-        arclf corpus reader and page puts it (:func:`arclf.corpus.schema.join_text`).
+        Count only each document's first non-blank line (:func:`arclf.features.analyzers.first_line`):
+        the title, where a corpus reader or page has one (:func:`arclf.corpus.schema.join_text` puts
+        it first); a text of one line (a post) is its own title.
 
     Attributes
     ----------
@@ -167,7 +168,7 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
         min_n, max_n = self._validate()
         docs = _check_docs(X)
         if self.first_line:
-            docs = [doc.partition("\n")[0] for doc in docs]
+            docs = [first_line(doc) for doc in docs]
         if self.lowercase:
             docs = [doc.lower() for doc in docs]
 
@@ -198,7 +199,7 @@ class HashingNgramVectorizer(TransformerMixin, BaseEstimator):
 
         min_n, max_n = self._validate()
         if self.first_line:
-            doc = doc.partition("\n")[0]
+            doc = first_line(doc)
         if self.lowercase:
             doc = doc.lower()
         grams = _ANALYZE[self.analyzer](doc, min_n, max_n)

@@ -108,7 +108,8 @@ def _ngram_columns(steps: dict, docs: list[str]):
             red = np.asarray(tfidf.column_index(np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs)) + offset))
             keep = np.flatnonzero(red >= 0)
             cols.append(red[keep])
-            names.extend(_show(pairs[i][0], is_char) for i in keep)
+            block = "title:" if getattr(vec, "first_line", False) else ""  # the title block's n-grams say so
+            names.extend(block + _show(pairs[i][0], is_char) for i in keep)
     if not cols:
         return pd.DataFrame({"col": np.zeros(0, dtype=np.int64), "ngram": []})
     return pd.DataFrame({"col": np.concatenate(cols), "ngram": names})

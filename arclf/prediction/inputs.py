@@ -231,11 +231,13 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet")
 
 
 def read_table_rows(path: Path, *, text_column: str = "text", id_column: str | None = None,
-                    skipped: list | None = None) -> Iterator[dict]:
+                    title_column: str | None = None, skipped: list | None = None) -> Iterator[dict]:
     """Yield one article per row of a CSV, TSV or Parquet file (read by :func:`arclf.corpus.tables.load_table`).
 
     ``id`` is the ``id_column`` value (default: an ``id`` column if there is one, else ``<file>:<row>``,
-    rows counted from 1). Raises :class:`InputError` when the text column is missing (naming the
+    rows counted from 1). With ``title_column``, the text is the title and the text column joined
+    (:func:`arclf.corpus.schema.join_text`: the title on the first line, as training tables read it).
+    Raises :class:`InputError` when the text column is missing (naming the
     columns and ``--text-column``) or the file cannot be parsed; a row with no usable text is an
     error too, or skipped and noted in ``skipped`` when given.
     """
@@ -265,12 +267,17 @@ def read_table_rows(path: Path, *, text_column: str = "text", id_column: str | N
                          f"name the text column with --text-column")
     if id_column is not None and id_column not in columns:
         raise InputError(f"{path}: no id column {id_column!r} (columns: {', '.join(columns)}); check --id-column")
+    if title_column is not None and title_column not in columns:
+        raise InputError(f"{path}: no title column {title_column!r} (columns: {', '.join(columns)}); check --title-column")
     id_column = id_column or ("id" if "id" in columns else None)
     for i, row in enumerate(ds, 1):
         rec_id = str(row[id_column]) if id_column and row[id_column] not in (None, "") else f"{path}:{i}"
-        text = row[text_column]
-        rec = _skipping(lambda: _record(rec_id, str(text or ""), fmt="table", encoding=encoding, path=str(path),
-                                        where=f"{path}:{i}"), skipped)
+        text = str(row[text_column] or "")
+        title = str(row[title_column] or "") if title_column else None
+        if title_column:
+            text = join_text(title, text)
+        rec = _skipping(lambda: _record(rec_id, text, fmt="table", encoding=encoding, path=str(path),
+                                        where=f"{path}:{i}", title=title or None), skipped)
         if rec is not None:
             yield rec
 
@@ -287,7 +294,8 @@ def _read_stdin(stdin: IO | None) -> bytes | str:
 
 
 def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: list | None = None,
-                text_column: str = "text", id_column: str | None = None) -> Iterator[dict]:
+                text_column: str = "text", id_column: str | None = None,
+                title_column: str | None = None) -> Iterator[dict]:
     """Yield the articles to classify from files, folders and standard input.
 
     Parameters
@@ -312,7 +320,7 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
     skipped : list, optional
         When given, an input that cannot be read is skipped (a whole file, or one JSONL line or
         ANT document of it) and ``(where, reason)`` is appended here, instead of raising.
-    text_column, id_column : str, optional
+    text_column, id_column, title_column : str, optional
         For CSV, TSV and Parquet files, which are read as one article per row
         (:func:`read_table_rows`).
 
@@ -372,6 +380,6 @@ def iter_inputs(paths: list[str | Path], *, stdin: IO | None = None, skipped: li
                 yield from streamed
             elif file.suffix.lower() in TABLE_SUFFIXES:
                 yield from guarded(str(file), lambda file=file: read_table_rows(file, text_column=text_column, id_column=id_column,
-                                                                               skipped=skipped))
+                                                                               title_column=title_column, skipped=skipped))
             else:
                 yield from guarded(str(file), lambda file=file: read_input(file.read_bytes(), name=str(file), skipped=skipped))

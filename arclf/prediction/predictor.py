@@ -199,7 +199,7 @@ _FIRST_CHUNK = 16  # articles in the first chunk predict_iter scores
 
 def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None, skipped: list | None = None,
                  abstain: bool = True, text_column: str = "text", id_column: str | None = None,
-                 chunk_size: int = 256, jobs: int = 1, engine=None) -> Iterator[Prediction]:
+                 title_column: str | None = None, chunk_size: int = 256, jobs: int = 1, engine=None) -> Iterator[Prediction]:
     """Read inputs and yield their predictions as they are scored, ``chunk_size`` articles at a time.
 
     The first chunk holds only 16 articles (the next one the rest of ``chunk_size``), so the first
@@ -240,7 +240,8 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
     def chunks():  # the first chunk small, so the first answers come after a few articles; then chunk borders
         chunk, n = [], 0
         size = min(_FIRST_CHUNK, chunk_size)
-        for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column):
+        for rec in iter_inputs(inputs, stdin=stdin, skipped=skipped, text_column=text_column, id_column=id_column,
+                               title_column=title_column):
             chunk.append(rec)
             if len(chunk) >= size:
                 yield chunk
@@ -265,7 +266,8 @@ def predict_iter(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, mi
 
 def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, min_proba=None,
                   skipped: list | None = None, abstain: bool = True, text_column: str = "text",
-                  id_column: str | None = None, jobs: int = 1, engine=None) -> list[Prediction]:
+                  id_column: str | None = None, title_column: str | None = None, jobs: int = 1,
+                  engine=None) -> list[Prediction]:
     """Read inputs (files, folders, ``-``) with :func:`arclf.prediction.inputs.iter_inputs` and :func:`predict` them.
 
     With a ``skipped`` list, unreadable inputs are left out and listed there as
@@ -279,4 +281,5 @@ def predict_files(bundle, inputs: list[str | Path], *, stdin=None, top_k=None, m
         ``skipped``), or no input at all could be read.
     """
     return list(predict_iter(bundle, inputs, stdin=stdin, top_k=top_k, min_proba=min_proba, skipped=skipped,
-                             abstain=abstain, text_column=text_column, id_column=id_column, jobs=jobs, engine=engine))
+                             abstain=abstain, text_column=text_column, id_column=id_column, title_column=title_column,
+                             jobs=jobs, engine=engine))

@@ -243,12 +243,13 @@ def _draw(choice, rng: np.random.Generator):
 
 def effective_settings(cfg: Config) -> dict:
     """The resolved config without what no candidate varies (name, data, tasks, cv) and without the
-    settings this one ignores (char settings of word features, ``alpha`` of a linear SVM, ...)."""
+    settings this one ignores (char settings of word features without a title block, ``alpha`` of a
+    linear SVM, ...)."""
     data = cfg.resolved()
     for drop in ("name", "data", "tasks", "cv", "cache"):
         data.pop(drop, None)
     kind = data["features"]["kind"]
-    if kind == "word":
+    if kind == "word" and not data["features"].get("title_weight"):  # the title block reads the char settings
         data["features"].pop("char", None)
     if kind == "char":
         data["features"].pop("word", None)

@@ -21,9 +21,22 @@ def test_first_line_counts_only_the_title():
     title = HashingNgramVectorizer(ngram_range=(2, 3), n_features=2**12, first_line=True).fit([])
     plain = HashingNgramVectorizer(ngram_range=(2, 3), n_features=2**12).fit([])
     X = title.transform(DOCS).toarray()
-    np.testing.assert_array_equal(X, plain.transform([d.split("\n")[0] for d in DOCS]).toarray())
-    assert X[3].sum() == 0 and X[2].sum() == plain.transform(["بلا عنوان"]).sum()  # empty first line; one-line text
+    expected = ["ليبيا تعلن هدنة", "المنتخب يفوز", "بلا عنوان", "نص بسطر أول فارغ"]  # a blank first line is skipped
+    np.testing.assert_array_equal(X, plain.transform(expected).toarray())
     assert [g for g, _ in title.analyze(DOCS[0])] == [g for g, _ in plain.analyze("ليبيا تعلن هدنة")]
+
+
+@pytest.mark.parametrize("text", ["ليبيا تعلن هدنة\r\nقالت الحكومة", "ليبيا تعلن هدنة\rقالت الحكومة",
+                                  "ليبيا تعلن هدنة\u2028قالت الحكومة", "\n   \nليبيا تعلن هدنة\nقالت الحكومة",
+                                  "  ليبيا تعلن هدنة  \nقالت الحكومة"],
+                         ids=["crlf", "cr", "u2028", "blank-lines-first", "spaces"])
+def test_every_line_ending_gives_the_same_title(text):
+    """The API and serve get texts as they come; arclf predict strips and reads files: one title for all."""
+    from arclf.features.analyzers import first_line
+
+    assert first_line(text).strip() == "ليبيا تعلن هدنة"
+    vec = HashingNgramVectorizer(ngram_range=(2, 3), n_features=2**12, first_line=True).fit([])
+    np.testing.assert_array_equal(vec.transform([text]).toarray(), vec.transform(["ليبيا تعلن هدنة\nx"]).toarray())
 
 
 def test_build_features_appends_a_title_block():
@@ -67,13 +80,35 @@ def test_bad_block_weights_are_refused(params, message):
         HashedTfidf(min_df=1, **params).fit(X)
 
 
-def test_title_weight_is_checked_in_the_config():
+@pytest.mark.parametrize("value, message", [
+    (-1, "greater than or equal to 0, got -1"), (11, "less than or equal to 10, got 11"),
+    (True, "expected a number such as 2 .0 = no title block., got true$"), (float("nan"), "finite number, got nan"),
+    ("abc", "valid number.*got 'abc'"),
+])
+def test_title_weight_is_checked_in_the_config(value, message):
     from arclf.config import parse_config
     from arclf.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="features.title_weight"):
-        parse_config({"data": {"name": "ant"}, "tasks": [{"name": "topic"}], "features": {"title_weight": -1}},
+    with pytest.raises(ConfigError, match=f"x.yaml: features.title_weight: .*{message}"):
+        parse_config({"data": {"name": "ant"}, "tasks": [{"name": "topic"}], "features": {"title_weight": value}},
                      origin="x.yaml")
+
+
+def test_tune_tells_apart_word_models_whose_title_blocks_differ():
+    """A word model with a title block reads the char settings (the title block's): two such candidates differ."""
+    from arclf.config import parse_config
+    from arclf.tuning.space import candidate_key
+
+    def key(**char):
+        return candidate_key(parse_config({"data": {"name": "ant"}, "tasks": [{"name": "topic"}],
+                                           "features": {"kind": "word", "title_weight": 2, "char": char}}, origin="x"))
+
+    def plain(**char):
+        return candidate_key(parse_config({"data": {"name": "ant"}, "tasks": [{"name": "topic"}],
+                                           "features": {"kind": "word", "char": char}}, origin="x"))
+
+    assert key(ngram_range=[2, 5]) != key(ngram_range=[1, 4])
+    assert plain(ngram_range=[2, 5]) == plain(ngram_range=[1, 4])  # no title block: the char settings are unused
 
 
 def test_a_title_block_model_scores_alike_by_every_path_and_reads_the_title(tmp_path, corpora_dir, seed_page):
@@ -98,3 +133,25 @@ def test_a_title_block_model_scores_alike_by_every_path_and_reads_the_title(tmp_
     np.testing.assert_allclose(a["topic"][1], b["topic"][1], atol=1e-5)
     np.testing.assert_allclose(c["topic"][1], b["topic"][1], atol=1e-5)
     assert not np.allclose(b["topic"][1][1], b["topic"][1][2], atol=1e-3)  # same body, another title
+    # explanations name the title block's n-grams as such
+    from arclf.prediction.explain import explain_prediction
+
+    shown = [g for g, _ in explain_prediction(full.pipeline("topic"), texts[1], k=400)]
+    assert any(g.startswith("title:") for g in shown) and any(not g.startswith("title:") for g in shown)
+    # a manifest whose title block was edited away no longer fits its arrays: a clear error from both
+    # loaders' cores (load_bundle, load_predictor and verify_bundle make it one BundleError line)
+    import copy
+
+    from arclf.bundle.model import _rebuild, load_arrays
+
+    arrays = load_arrays(result.run_dir)
+    for value in (0, None):
+        edited = copy.deepcopy(arrays)
+        if value is None:
+            del edited["meta"]["config"]["features"]["title_weight"]
+        else:
+            edited["meta"]["config"]["features"]["title_weight"] = value
+        for load in (ArrayPredictor, _rebuild):
+            with pytest.raises(ValueError, match=f"task topic was fitted on {2 * n} hash columns, but the features "
+                                                  f"of its config give {n}"):
+                load(edited)

@@ -272,6 +272,14 @@ def test_csv_given_to_predict_is_read_as_rows(tmp_path):
     with pytest.raises(InputError, match=r"no column 'text' to classify \(columns: body, key\); name the text column with --text-column"):
         list(iter_inputs([other]))
     assert [r["id"] for r in iter_inputs([other], text_column="body", id_column="key")] == ["k1"]
+    # a title column goes on the text's first line, as training tables read it (the title block reads it there)
+    titled = tmp_path / "titled.csv"
+    titled.write_text("id,headline,text\nt1,المنتخب يفوز,فاز الفريق بالمباراة\nt2,,قال الرئيس\n", encoding="utf-8")
+    one, two = iter_inputs([titled], title_column="headline")
+    assert one["text"] == "المنتخب يفوز\nفاز الفريق بالمباراة" and one["title"] == "المنتخب يفوز"
+    assert two["text"] == "قال الرئيس" and two["title"] is None
+    with pytest.raises(InputError, match=r"no title column 'title' \(columns: id, headline, text\); check --title-column"):
+        list(iter_inputs([titled], title_column="title"))
 
 
 def test_a_windows_1256_csv_is_read_like_a_windows_1256_text(tmp_path):
